@@ -1,0 +1,136 @@
+package negotiate
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/smtp"
+	"time"
+
+	"golang.org/x/net/proxy"
+)
+
+// Defaults used when a Config field is zero.
+const (
+	// DefaultStagger is the head start each route gets before the next one starts; the
+	// RFC 8305 "Connection Attempt Delay".
+	DefaultStagger = 250 * time.Millisecond
+	// DefaultAttemptTimeout bounds one route from connect to post-TLS EHLO. It is long
+	// enough for a greeting tarpit (servers delay the banner by 5-10 s); the caller's
+	// context bounds the whole negotiation.
+	DefaultAttemptTimeout = 30 * time.Second
+	// MaxNegotiationBytes caps what one connection may read before it is handed over:
+	// greeting, EHLO replies and TLS handshake together. net/smtp itself has no line
+	// limit; past this cap the attempt fails with ErrProtocol.
+	MaxNegotiationBytes = 64 << 10
+)
+
+// Credentials authenticate the winning connection. The root package provides them
+// (passwords, OAuth2 token sources); a nil Credentials means no AUTH is sent.
+type Credentials interface {
+	// Mechanism picks the SASL mechanism from those the server offered after TLS (the
+	// EHLO AUTH keywords, upper case). It is called on every route that gets that far,
+	// before any secret is sent, so it must not block or fetch anything.
+	Mechanism(offered []string) (string, error)
+	// Auth returns the smtp.Auth for mech on the winning route, whose host is given.
+	// It may block (fetching an OAuth2 token) and must respect ctx.
+	Auth(ctx context.Context, mech, host string) (smtp.Auth, error)
+}
+
+// Config is everything Negotiate needs. Only Routes is required.
+type Config struct {
+	// Routes in preference order.
+	Routes []Route
+	// TLSConfig is cloned per route; ServerName is always set to the route's host and
+	// MinVersion raised to TLS 1.2. InsecureSkipVerify is refused: add the server's
+	// certificate or CA to RootCAs instead.
+	TLSConfig *tls.Config
+	// Dialer opens TCP connections; nil means a net.Dialer. A SOCKS5 dialer from
+	// golang.org/x/net/proxy fits here.
+	Dialer proxy.ContextDialer
+	// LocalName is the EHLO name. Empty means this machine's host name when it is a
+	// dotted name, else the address literal of the connection's local end ("[192.0.2.1]").
+	LocalName string
+	// Logger receives one debug record per stage of every attempt, and one info record
+	// for the outcome. Never credentials; server text is sanitised. Nil: no logging.
+	Logger *slog.Logger
+	// Stagger is the head start of each route over the next (0 means DefaultStagger).
+	Stagger time.Duration
+	// AttemptTimeout bounds one route up to ready (0 means DefaultAttemptTimeout).
+	AttemptTimeout time.Duration
+	// Credentials authenticate the winner; nil sends no AUTH.
+	Credentials Credentials
+}
+
+// ErrConfig wraps every error Negotiate returns for a Config it cannot use.
+var ErrConfig = errors.New("invalid configuration")
+
+func (c *Config) validate() error {
+	if len(c.Routes) == 0 {
+		return fmt.Errorf("negotiate: %w: no routes", ErrConfig)
+	}
+	for _, r := range c.Routes {
+		if err := r.Validate(); err != nil {
+			return fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+	}
+	if c.TLSConfig != nil && c.TLSConfig.InsecureSkipVerify {
+		return fmt.Errorf("negotiate: %w: InsecureSkipVerify is refused; add the server's certificate or CA to TLSConfig.RootCAs", ErrConfig)
+	}
+	if err := validateLocalName(c.LocalName); err != nil {
+		return err
+	}
+	if c.Stagger < 0 || c.AttemptTimeout < 0 {
+		return fmt.Errorf("negotiate: %w: negative stagger or attempt timeout", ErrConfig)
+	}
+	return nil
+}
+
+func validateLocalName(name string) error {
+	for _, c := range name {
+		if c <= ' ' || c == 0x7f {
+			return fmt.Errorf("negotiate: %w: EHLO name %q has spaces or control characters", ErrConfig, name)
+		}
+	}
+	return nil
+}
+
+func (c *Config) stagger() time.Duration {
+	if c.Stagger > 0 {
+		return c.Stagger
+	}
+	return DefaultStagger
+}
+
+func (c *Config) attemptTimeout() time.Duration {
+	if c.AttemptTimeout > 0 {
+		return c.AttemptTimeout
+	}
+	return DefaultAttemptTimeout
+}
+
+func (c *Config) dialer() proxy.ContextDialer {
+	if c.Dialer != nil {
+		return c.Dialer
+	}
+	return &net.Dialer{}
+}
+
+// tlsConfig returns the per-route TLS settings: the caller's, with ServerName forced to
+// the route host and at least TLS 1.2 (RFC 8997).
+func (c *Config) tlsConfig(host string) *tls.Config {
+	var cfg *tls.Config
+	if c.TLSConfig != nil {
+		cfg = c.TLSConfig.Clone()
+	} else {
+		cfg = &tls.Config{}
+	}
+	cfg.ServerName = host
+	if cfg.MinVersion < tls.VersionTLS12 {
+		cfg.MinVersion = tls.VersionTLS12
+	}
+	return cfg
+}

@@ -1,0 +1,301 @@
+package negotiate
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net/smtp"
+	"sync"
+	"time"
+)
+
+// Result is a negotiated, authenticated connection and how it was reached.
+type Result struct {
+	// Client is ready for Mail/Rcpt/Data; its connection has no deadline set.
+	Client *smtp.Client
+	// Route is the one that won.
+	Route Route
+	// TLS is the verified connection state.
+	TLS tls.ConnectionState
+	// Mechanism is the SASL mechanism used, or "" when no credentials were given.
+	Mechanism string
+	// Attempts lists every route started, in preference order; losers carry ErrAbandoned
+	// or the error that stopped them.
+	Attempts []Attempt
+}
+
+// ErrAbandoned marks a route that was still working when another route won or when
+// another route's failure ended negotiation.
+var ErrAbandoned = errors.New("abandoned")
+
+// Negotiate races cfg.Routes and returns the first most-preferred route that reaches
+// verified TLS, authenticated with cfg.Credentials. On failure the error is an *Error.
+func Negotiate(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	n := &negotiation{cfg: &cfg, log: func(string, ...any) {}}
+	if cfg.Logger != nil {
+		n.log = func(msg string, args ...any) { cfg.Logger.Debug(msg, args...) }
+	}
+	return n.run(ctx)
+}
+
+type negotiation struct {
+	cfg *Config
+	log func(msg string, args ...any)
+}
+
+// routeState is the coordinator's view of one route.
+type routeState int
+
+const (
+	notStarted routeState = iota
+	dialing               // connect in progress: never waited for by a ready route
+	connected             // TCP up, handshake in progress: less preferred ready routes wait for it
+	ready
+	failed
+)
+
+type event struct {
+	index     int
+	connected bool     // TCP is up; otherwise the attempt has finished
+	attempt   *attempt // set when finished
+}
+
+// race is the coordinator's state; only run's goroutine touches it.
+type race struct {
+	n        *negotiation
+	ctx      context.Context
+	states   []routeState
+	finished []*attempt
+	cancels  []context.CancelFunc
+	started  int
+	events   chan event
+	wg       sync.WaitGroup
+	stagger  *time.Timer
+}
+
+// run is the coordinator. Route i+1 starts when a started route fails, or after the
+// stagger while the latest route is still connecting. The winner is the most preferred
+// ready route with no more preferred route past connect. Every loser is cancelled, its
+// goroutine has ended and its connection is closed before run returns.
+func (n *negotiation) run(parent context.Context) (*Result, error) {
+	ctx, cancelAll := context.WithCancel(parent)
+	routes := n.cfg.Routes
+	r := &race{
+		n:        n,
+		ctx:      ctx,
+		states:   make([]routeState, len(routes)),
+		finished: make([]*attempt, len(routes)),
+		cancels:  make([]context.CancelFunc, len(routes)),
+		events:   make(chan event, 2*len(routes)), // at most two sends per attempt: never blocks
+		stagger:  time.NewTimer(time.Hour),
+	}
+	defer func() {
+		cancelAll()
+		r.wg.Wait()
+		r.stagger.Stop()
+	}()
+
+	r.start()
+	for {
+		if w, ok := r.pick(); ok {
+			return n.finish(r, r.finished[w])
+		}
+		if r.allFailed() && (r.started == len(routes) || ctx.Err() != nil) {
+			return nil, n.failure(r.records())
+		}
+		select {
+		case <-r.stagger.C:
+			if r.states[r.started-1] == dialing {
+				r.start()
+			}
+		case ev := <-r.events:
+			if r.apply(ev) && IsFinal(ev.attempt.err) {
+				r.abandonAll(-1)
+				return nil, n.failure(r.records())
+			} else if r.states[ev.index] == failed {
+				r.start()
+			}
+		}
+	}
+}
+
+// start launches the next route, if any remain and the context is live.
+func (r *race) start() {
+	if r.started >= len(r.states) || r.ctx.Err() != nil {
+		return
+	}
+	i := r.started
+	r.started++
+	// The attempt context outlives the goroutine: a ready connection's watcher hangs on
+	// it until the winner is handed over or the loser is closed.
+	actx, cancel := context.WithTimeout(r.ctx, r.n.cfg.attemptTimeout())
+	r.cancels[i] = cancel
+	r.states[i] = dialing
+	a := &attempt{index: i, route: r.n.cfg.Routes[i], start: time.Now(), log: r.n.log}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		r.n.handshake(actx, a, func() { r.events <- event{index: i, connected: true} })
+		if a.err != nil && actx.Err() != nil {
+			a.err = contextError(a.err, context.Cause(actx))
+		}
+		a.end = time.Now()
+		r.events <- event{index: i, attempt: a}
+	}()
+	r.stagger.Reset(r.n.cfg.stagger())
+}
+
+// apply records an event; it reports whether the event was a failure.
+func (r *race) apply(ev event) bool {
+	switch {
+	case ev.connected:
+		if r.states[ev.index] == dialing {
+			r.states[ev.index] = connected
+		}
+		return false
+	case ev.attempt.err != nil:
+		r.states[ev.index], r.finished[ev.index] = failed, ev.attempt
+		r.n.log("smtpport: route failed", "route", ev.attempt.route.String(), "stage", ev.attempt.stage, "err", ev.attempt.err.Error())
+		return true
+	default:
+		r.states[ev.index], r.finished[ev.index] = ready, ev.attempt
+		return false
+	}
+}
+
+// pick returns the most preferred ready route, unless a more preferred route has TCP up
+// and is still handshaking: it is alive and will finish soon, so it is waited for.
+func (r *race) pick() (int, bool) {
+	for i, s := range r.states {
+		switch s {
+		case ready:
+			return i, true
+		case connected:
+			return 0, false
+		}
+	}
+	return 0, false
+}
+
+func (r *race) allFailed() bool {
+	for _, s := range r.states[:r.started] {
+		if s != failed {
+			return false
+		}
+	}
+	return true
+}
+
+// abandonAll cancels every started route but keep, waits until each has finished, and
+// closes the connections of those that got ready. Routes that had not failed on their
+// own are recorded as abandoned, at the stage they had reached.
+func (r *race) abandonAll(keep int) {
+	running := make([]bool, r.started)
+	for i, cancel := range r.cancels[:r.started] {
+		if i != keep && r.states[i] != failed {
+			running[i] = true
+			cancel()
+		}
+	}
+	for i := range r.started {
+		for running[i] && r.finished[i] == nil {
+			r.apply(<-r.events)
+		}
+		if !running[i] {
+			continue
+		}
+		a := r.finished[i]
+		if a.conn != nil {
+			a.conn.close()
+			a.conn = nil
+		}
+		a.err = ErrAbandoned
+	}
+}
+
+// records lists the started routes' attempts in preference order.
+func (r *race) records() []Attempt {
+	out := make([]Attempt, 0, r.started)
+	for _, a := range r.finished[:r.started] {
+		if a != nil {
+			out = append(out, a.record())
+		}
+	}
+	return out
+}
+
+// finish abandons the losers and authenticates the winner: the only connection that
+// ever sees credentials.
+func (n *negotiation) finish(r *race, w *attempt) (*Result, error) {
+	r.abandonAll(w.index)
+	if err := n.authenticate(r.ctx, w); err != nil {
+		w.err = err
+		if r.ctx.Err() != nil {
+			w.err = contextError(err, context.Cause(r.ctx))
+		}
+		w.conn.close()
+		w.conn, w.end = nil, time.Now()
+		return nil, n.failure(r.records())
+	}
+	// Hand over: no deadline, no watcher, no cap. A context cancelled after this point
+	// must not touch the client.
+	if !w.conn.unwatch() {
+		w.err = contextError(&routeError{kind: ErrUnreachable, detail: "cancelled at handoff"}, context.Cause(r.ctx))
+		w.conn.client.Close()
+		w.conn = nil
+		return nil, n.failure(r.records())
+	}
+	w.conn.tap.SetDeadline(time.Time{})
+	w.conn.tap.handoff()
+	w.reach(StageReady)
+	w.end = time.Now()
+	res := &Result{Client: w.conn.client, Route: w.route, TLS: w.conn.tls, Mechanism: w.conn.mechanism, Attempts: r.records()}
+	if n.cfg.Logger != nil {
+		n.cfg.Logger.Info("smtpport: negotiated", "route", res.Route.String(), "mechanism", res.Mechanism,
+			"tls", tls.VersionName(res.TLS.Version), "elapsed", time.Since(w.start))
+	}
+	return res, nil
+}
+
+func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
+	creds := n.cfg.Credentials
+	if creds == nil {
+		return nil
+	}
+	w.reach(StageAuth)
+	auth, err := creds.Auth(ctx, w.conn.mechanism, w.route.Host)
+	if err != nil {
+		return &routeError{kind: ErrAuthFailed, detail: "could not prepare credentials", cause: err, final: true}
+	}
+	if err := w.conn.client.Auth(auth); err != nil {
+		return classifyAuth(err)
+	}
+	return nil
+}
+
+func (n *negotiation) failure(attempts []Attempt) error {
+	e := &Error{Attempts: attempts}
+	if n.cfg.Logger != nil {
+		n.cfg.Logger.Warn("smtpport: negotiation failed", slog.String("err", e.Error()))
+	}
+	return e
+}
+
+// contextError adds the context's cause to an attempt error so errors.Is(err,
+// context.DeadlineExceeded) and errors.Is(err, context.Canceled) hold.
+func contextError(err, cause error) error {
+	if cause == nil || errors.Is(err, cause) {
+		return err
+	}
+	var re *routeError
+	if errors.As(err, &re) {
+		c := *re
+		c.ctxErr = cause
+		return &c
+	}
+	return errors.Join(err, cause)
+}

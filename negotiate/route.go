@@ -1,0 +1,113 @@
+package negotiate
+
+import (
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// Security is how a route reaches TLS.
+type Security int
+
+const (
+	// STARTTLS connects in the clear and upgrades with the STARTTLS command (RFC 3207);
+	// the upgrade is mandatory, never opportunistic.
+	STARTTLS Security = iota
+	// ImplicitTLS starts TLS at connect time, before the greeting (RFC 8314).
+	ImplicitTLS
+)
+
+// String returns "starttls" or "tls".
+func (s Security) String() string {
+	switch s {
+	case STARTTLS:
+		return "starttls"
+	case ImplicitTLS:
+		return "tls"
+	}
+	return "security(" + strconv.Itoa(int(s)) + ")"
+}
+
+// MarshalText encodes s as its String form, so routes read well in JSON.
+func (s Security) MarshalText() ([]byte, error) {
+	if s != STARTTLS && s != ImplicitTLS {
+		return nil, fmt.Errorf("negotiate: unknown security %d", int(s))
+	}
+	return []byte(s.String()), nil
+}
+
+// UnmarshalText accepts "starttls", "tls", and the common aliases "ssl" and "implicit".
+func (s *Security) UnmarshalText(b []byte) error {
+	v, err := ParseSecurity(string(b))
+	if err != nil {
+		return err
+	}
+	*s = v
+	return nil
+}
+
+// ParseSecurity reads a security mode name, case-insensitively.
+func ParseSecurity(name string) (Security, error) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "starttls":
+		return STARTTLS, nil
+	case "tls", "ssl", "implicit", "implicit-tls", "smtps":
+		return ImplicitTLS, nil
+	}
+	return 0, fmt.Errorf("negotiate: unknown security %q (want starttls or tls)", name)
+}
+
+// Route is one way to reach a submission server: a host, a port and how TLS starts.
+type Route struct {
+	Host     string
+	Port     int
+	Security Security
+}
+
+// String returns the route as "host:port/security", e.g. "smtp.gmail.com:587/starttls".
+func (r Route) String() string {
+	return r.Addr() + "/" + r.Security.String()
+}
+
+// Addr returns "host:port" for dialing.
+func (r Route) Addr() string {
+	return net.JoinHostPort(r.Host, strconv.Itoa(r.Port))
+}
+
+// Validate reports whether the route can be dialed: a host without control characters or
+// spaces, a port in 1..65535 and a known security mode.
+func (r Route) Validate() error {
+	if r.Host == "" || strings.ContainsFunc(r.Host, func(c rune) bool { return c <= ' ' || c == 0x7f }) {
+		return fmt.Errorf("negotiate: route host %q is empty or has spaces or control characters", r.Host)
+	}
+	if r.Port < 1 || r.Port > 65535 {
+		return fmt.Errorf("negotiate: route %s: port %d out of range", r.Host, r.Port)
+	}
+	if r.Security != STARTTLS && r.Security != ImplicitTLS {
+		return fmt.Errorf("negotiate: route %s: unknown security %d", r.Addr(), int(r.Security))
+	}
+	return nil
+}
+
+// ParseRoute reads the String form back: "host:port/starttls" or "host:port/tls".
+func ParseRoute(s string) (Route, error) {
+	addr, sec, ok := strings.Cut(s, "/")
+	if !ok {
+		return Route{}, fmt.Errorf("negotiate: route %q: want host:port/starttls or host:port/tls", s)
+	}
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return Route{}, fmt.Errorf("negotiate: route %q: %w", s, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return Route{}, fmt.Errorf("negotiate: route %q: bad port %q", s, portText)
+	}
+	security, err := ParseSecurity(sec)
+	if err != nil {
+		return Route{}, err
+	}
+	r := Route{Host: host, Port: port, Security: security}
+	return r, r.Validate()
+}
