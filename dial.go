@@ -1,0 +1,43 @@
+package smtpport
+
+import (
+	"context"
+	"net/smtp"
+
+	"github.com/smtpport/smtpport/negotiate"
+	"github.com/smtpport/smtpport/presets"
+)
+
+// Dial negotiates a route of p and returns a client ready for Mail, Rcpt and Data: TLS
+// verified for the route's host, EHLO said, authenticated when credentials were given.
+// The context bounds the whole negotiation; once Dial returns it no longer affects the
+// client. On failure the error is a *negotiate.Error (or wraps negotiate.ErrConfig).
+func Dial(ctx context.Context, p presets.Preset, opts ...Option) (*smtp.Client, error) {
+	res, err := Negotiate(ctx, p, opts...)
+	if err != nil {
+		return nil, err
+	}
+	return res.Client, nil
+}
+
+// Negotiate is Dial that also reports how it got there: the route, the TLS state, the
+// mechanism, and every attempt.
+func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiate.Result, error) {
+	var s settings
+	for _, opt := range opts {
+		opt(&s)
+	}
+	cfg := s.cfg
+	cfg.Routes = p.Routes
+	if s.routes != nil {
+		cfg.Routes = s.routes
+	}
+	if s.hasPass {
+		cfg.Credentials = &passwordCredentials{
+			username: s.username,
+			password: s.password,
+			accepted: p.Mechanisms,
+		}
+	}
+	return negotiate.Negotiate(ctx, cfg)
+}

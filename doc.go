@@ -1,0 +1,17 @@
+// Package smtpport chooses and negotiates SMTP submission transport security, and hands
+// back a stock *net/smtp.Client that is connected over verified TLS, has said EHLO and is
+// authenticated:
+//
+//	c, err := smtpport.Dial(ctx, presets.Gmail, smtpport.WithPassword(user, appPassword))
+//	if err != nil {
+//		return err // errors.Is(err, smtpport.ErrAuthFailed), ErrUnreachable, ...
+//	}
+//	defer c.Quit()
+//	// c.Mail, c.Rcpt, c.Data as with any net/smtp client
+//
+// Routes (587 STARTTLS, 465 implicit TLS, 2525 STARTTLS, or what the preset lists) race
+// with a head start, so a port blocked by a firewall costs a fraction of a second. It
+// never falls back to plaintext, never sends credentials before TLS is verified for the
+// route's host, and the context bounds the whole handshake. A failure is a
+// *negotiate.Error that says which route failed at which stage and why.
+package smtpport

@@ -1,0 +1,13 @@
+package smtpport
+
+import "github.com/smtpport/smtpport/negotiate"
+
+// The negotiator's sentinels, re-exported for errors.Is; each is the same value as its
+// negotiate counterpart.
+var (
+	ErrAuthFailed     = negotiate.ErrAuthFailed
+	ErrTLSUnavailable = negotiate.ErrTLSUnavailable
+	ErrCertificate    = negotiate.ErrCertificate
+	ErrUnreachable    = negotiate.ErrUnreachable
+	ErrProtocol       = negotiate.ErrProtocol
+)

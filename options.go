@@ -1,0 +1,69 @@
+package smtpport
+
+import (
+	"crypto/tls"
+	"log/slog"
+	"time"
+
+	"github.com/smtpport/smtpport/negotiate"
+	"golang.org/x/net/proxy"
+)
+
+// Option configures Dial and Negotiate.
+type Option func(*settings)
+
+type settings struct {
+	cfg      negotiate.Config
+	routes   []negotiate.Route
+	username string
+	password string
+	hasPass  bool
+}
+
+// WithPassword authenticates with a user name and password (or app password, API key),
+// choosing the strongest mechanism the server offers after TLS and the preset accepts.
+func WithPassword(username, password string) Option {
+	return func(s *settings) { s.username, s.password, s.hasPass = username, password, true }
+}
+
+// WithTLSConfig sets the TLS settings, typically RootCAs for a private CA. ServerName is
+// always replaced by the route's host and MinVersion raised to TLS 1.2;
+// InsecureSkipVerify is refused.
+func WithTLSConfig(cfg *tls.Config) Option {
+	return func(s *settings) { s.cfg.TLSConfig = cfg }
+}
+
+// WithDialer opens TCP connections through d, e.g. a SOCKS5 dialer from
+// golang.org/x/net/proxy. TLS is still done by smtpport, over d's connection.
+func WithDialer(d proxy.ContextDialer) Option {
+	return func(s *settings) { s.cfg.Dialer = d }
+}
+
+// WithLocalName sets the EHLO name. By default it is this machine's dotted host name, or
+// an address literal such as "[192.0.2.1]" when the host name is not dotted.
+func WithLocalName(name string) Option {
+	return func(s *settings) { s.cfg.LocalName = name }
+}
+
+// WithLogger logs each attempt's stages at debug level and the outcome at info (warn on
+// failure). Credentials are never logged; server text is sanitised.
+func WithLogger(l *slog.Logger) Option {
+	return func(s *settings) { s.cfg.Logger = l }
+}
+
+// WithRoutes replaces the preset's routes, in preference order.
+func WithRoutes(routes ...negotiate.Route) Option {
+	return func(s *settings) { s.routes = append([]negotiate.Route(nil), routes...) }
+}
+
+// WithStagger sets the head start each route gets before the next one starts
+// (default 250 ms, the RFC 8305 figure).
+func WithStagger(d time.Duration) Option {
+	return func(s *settings) { s.cfg.Stagger = d }
+}
+
+// WithAttemptTimeout bounds each route from connect to authenticated (default 30 s).
+// The context passed to Dial bounds the whole negotiation.
+func WithAttemptTimeout(d time.Duration) Option {
+	return func(s *settings) { s.cfg.AttemptTimeout = d }
+}
