@@ -29,7 +29,7 @@ func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiat
 	}
 	cfg := s.cfg
 	cfg.Routes = p.Routes
-	if s.routes != nil {
+	if s.routesOK {
 		cfg.Routes = s.routes
 	}
 	if s.hasPass {

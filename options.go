@@ -15,6 +15,7 @@ type Option func(*settings)
 type settings struct {
 	cfg      negotiate.Config
 	routes   []negotiate.Route
+	routesOK bool // WithRoutes was given, even with no routes
 	username string
 	password string
 	hasPass  bool
@@ -53,7 +54,7 @@ func WithLogger(l *slog.Logger) Option {
 
 // WithRoutes replaces the preset's routes, in preference order.
 func WithRoutes(routes ...negotiate.Route) Option {
-	return func(s *settings) { s.routes = append([]negotiate.Route(nil), routes...) }
+	return func(s *settings) { s.routes, s.routesOK = append([]negotiate.Route(nil), routes...), true }
 }
 
 // WithStagger sets the head start each route gets before the next one starts

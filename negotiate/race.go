@@ -77,8 +77,8 @@ type race struct {
 	stagger  *time.Timer
 }
 
-// run is the coordinator. Route i+1 starts when a started route fails, or after the
-// stagger while the latest route is still connecting. The winner is the most preferred
+// run is the coordinator. Route i+1 starts when a started route fails, or when the
+// latest route has had its head start (the stagger). The winner is the most preferred
 // ready route with no more preferred route past connect. Every loser is cancelled, its
 // goroutine has ended and its connection is closed before run returns.
 func (n *negotiation) run(parent context.Context) (*Result, error) {
@@ -104,14 +104,12 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 		if w, ok := r.pick(); ok {
 			return n.finish(r, r.finished[w])
 		}
-		if r.allFailed() && (r.started == len(routes) || ctx.Err() != nil) {
+		if r.allFailed() && (r.started == len(routes) || expired(ctx)) {
 			return nil, n.failure(r.records())
 		}
 		select {
 		case <-r.stagger.C:
-			if r.states[r.started-1] == dialing {
-				r.start()
-			}
+			r.start()
 		case ev := <-r.events:
 			if r.apply(ev) && IsFinal(ev.attempt.err) {
 				r.abandonAll(-1)
@@ -125,7 +123,7 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 
 // start launches the next route, if any remain and the context is live.
 func (r *race) start() {
-	if r.started >= len(r.states) || r.ctx.Err() != nil {
+	if r.started >= len(r.states) || expired(r.ctx) {
 		return
 	}
 	i := r.started
@@ -140,8 +138,8 @@ func (r *race) start() {
 	go func() {
 		defer r.wg.Done()
 		r.n.handshake(actx, a, func() { r.events <- event{index: i, connected: true} })
-		if a.err != nil && actx.Err() != nil {
-			a.err = contextError(a.err, context.Cause(actx))
+		if a.err != nil && expired(actx) {
+			a.err = contextError(a.err, cause(actx))
 		}
 		a.end = time.Now()
 		r.events <- event{index: i, attempt: a}
@@ -163,6 +161,7 @@ func (r *race) apply(ev event) bool {
 		return true
 	default:
 		r.states[ev.index], r.finished[ev.index] = ready, ev.attempt
+		r.n.log("smtpport: route ready", "route", ev.attempt.route.String())
 		return false
 	}
 }
@@ -234,8 +233,8 @@ func (n *negotiation) finish(r *race, w *attempt) (*Result, error) {
 	r.abandonAll(w.index)
 	if err := n.authenticate(r.ctx, w); err != nil {
 		w.err = err
-		if r.ctx.Err() != nil {
-			w.err = contextError(err, context.Cause(r.ctx))
+		if expired(r.ctx) {
+			w.err = contextError(err, cause(r.ctx))
 		}
 		w.conn.close()
 		w.conn, w.end = nil, time.Now()
@@ -244,7 +243,7 @@ func (n *negotiation) finish(r *race, w *attempt) (*Result, error) {
 	// Hand over: no deadline, no watcher, no cap. A context cancelled after this point
 	// must not touch the client.
 	if !w.conn.unwatch() {
-		w.err = contextError(&routeError{kind: ErrUnreachable, detail: "cancelled at handoff"}, context.Cause(r.ctx))
+		w.err = contextError(&routeError{kind: ErrUnreachable, detail: "cancelled at handoff"}, cause(r.ctx))
 		w.conn.client.Close()
 		w.conn = nil
 		return nil, n.failure(r.records())
@@ -298,4 +297,22 @@ func contextError(err, cause error) error {
 		return &c
 	}
 	return errors.Join(err, cause)
+}
+
+// expired reports whether ctx is done or its deadline has passed. A connection deadline
+// set from ctx can fire a moment before ctx itself reports DeadlineExceeded.
+func expired(ctx context.Context) bool {
+	if ctx.Err() != nil {
+		return true
+	}
+	dl, ok := ctx.Deadline()
+	return ok && !time.Now().Before(dl)
+}
+
+// cause is context.Cause, or DeadlineExceeded when only the deadline has passed.
+func cause(ctx context.Context) error {
+	if c := context.Cause(ctx); c != nil {
+		return c
+	}
+	return context.DeadlineExceeded
 }
