@@ -46,6 +46,9 @@ type Attempt struct {
 	Stage   string
 	Elapsed time.Duration
 	Err     error
+	// Offset is when the attempt started, counted from the start of negotiation: the
+	// head start shows here (0, 250ms, 500ms...).
+	Offset time.Duration
 }
 
 // String is one line: "smtp.gmail.com:587/starttls: dial after 250ms: unreachable: ...".

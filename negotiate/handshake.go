@@ -32,6 +32,7 @@ func (c *conn) close() {
 type attempt struct {
 	index int
 	route Route
+	begin time.Time // start of the negotiation
 	start time.Time
 	end   time.Time // when the attempt finished, failed or reached ready
 	stage string
@@ -50,7 +51,7 @@ func (a *attempt) record() Attempt {
 	if end.IsZero() {
 		end = time.Now()
 	}
-	return Attempt{Route: a.route, Stage: a.stage, Elapsed: end.Sub(a.start), Err: a.err}
+	return Attempt{Route: a.route, Stage: a.stage, Elapsed: end.Sub(a.start), Err: a.err, Offset: a.start.Sub(a.begin)}
 }
 
 // handshake brings one route from TCP connect to a ready, verified connection. It calls

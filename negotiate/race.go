@@ -72,6 +72,7 @@ type race struct {
 	finished []*attempt
 	cancels  []context.CancelFunc
 	started  int
+	begin    time.Time
 	events   chan event
 	wg       sync.WaitGroup
 	stagger  *time.Timer
@@ -92,6 +93,7 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 		cancels:  make([]context.CancelFunc, len(routes)),
 		events:   make(chan event, 2*len(routes)), // at most two sends per attempt: never blocks
 		stagger:  time.NewTimer(time.Hour),
+		begin:    time.Now(),
 	}
 	defer func() {
 		cancelAll()
@@ -133,7 +135,7 @@ func (r *race) start() {
 	actx, cancel := context.WithTimeout(r.ctx, r.n.cfg.attemptTimeout())
 	r.cancels[i] = cancel
 	r.states[i] = dialing
-	a := &attempt{index: i, route: r.n.cfg.Routes[i], start: time.Now(), log: r.n.log}
+	a := &attempt{index: i, route: r.n.cfg.Routes[i], begin: r.begin, start: time.Now(), log: r.n.log}
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
