@@ -87,18 +87,16 @@ func classifyTLS(err error, tap *tapConn) error {
 }
 
 // classifyAuth: every failure once AUTH has started ends negotiation, because the
-// credentials have gone out on this connection and must not go out on another.
-func classifyAuth(err error) error {
+// credentials have gone out on this connection and must not go out on another. Replies
+// are read as RFC 4954 §6 defines them; known provider replies get a hint (hints.go).
+func classifyAuth(err error, host string) error {
 	var tpErr *textproto.Error
-	detail := "server rejected the credentials"
+	detail := "authentication exchange failed"
+	hint := ""
 	switch {
 	case errors.As(err, &tpErr):
-		switch tpErr.Code / 100 {
-		case 4:
-			detail = fmt.Sprintf("temporary failure (%d); try again later", tpErr.Code)
-		case 5:
-			detail = fmt.Sprintf("rejected (%d)", tpErr.Code)
-		}
+		detail = authReplyDetail(tpErr.Code)
+		hint = authHint(host, tpErr)
 	case isTimeout(err):
 		detail = "no reply to AUTH in time; outcome unknown"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
@@ -106,7 +104,35 @@ func classifyAuth(err error) error {
 	case errors.Is(err, errOversize):
 		return &routeError{kind: ErrProtocol, detail: "AUTH reply too large", cause: err, final: true}
 	}
-	return &routeError{kind: ErrAuthFailed, detail: detail, cause: err, final: true}
+	return &routeError{kind: ErrAuthFailed, detail: detail, hint: hint, cause: err, final: true}
+}
+
+// authReplyDetail says what an AUTH reply code means (RFC 4954 §6).
+func authReplyDetail(code int) string {
+	switch code {
+	case 535:
+		return "credentials rejected (535)"
+	case 454:
+		return "temporary authentication failure (454); try again later"
+	case 432:
+		return "a password transition is needed (432)"
+	case 534:
+		return "mechanism too weak for this server (534)"
+	case 530:
+		return "server requires authentication it did not get (530)"
+	case 538:
+		return "server requires encryption for this mechanism (538)"
+	case 504:
+		return "server does not support the mechanism (504)"
+	case 421:
+		return "server closing the channel during AUTH (421); outcome unknown"
+	case 500, 501:
+		return fmt.Sprintf("server rejected the AUTH exchange (%d)", code)
+	}
+	if code/100 == 4 {
+		return fmt.Sprintf("temporary failure (%d); try again later", code)
+	}
+	return fmt.Sprintf("rejected (%d)", code)
 }
 
 func isTimeout(err error) bool {

@@ -40,6 +40,17 @@ type Credentials interface {
 	Auth(ctx context.Context, mech, host string) (smtp.Auth, error)
 }
 
+// TLSCredentials are Credentials whose choice and exchange depend on the verified TLS
+// connection: SCRAM-*-PLUS binds the exchange to the channel (RFC 5056, RFC 9266), which
+// needs the connection state that smtp.ServerInfo does not carry. When Credentials
+// implement it, Negotiate calls MechanismTLS and AuthTLS in place of Mechanism and Auth,
+// with the same rules, and cs is the route's verified connection state.
+type TLSCredentials interface {
+	Credentials
+	MechanismTLS(offered []string, cs tls.ConnectionState) (string, error)
+	AuthTLS(ctx context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error)
+}
+
 // Config is everything Negotiate needs. Only Routes is required.
 type Config struct {
 	// Routes in preference order.

@@ -90,7 +90,11 @@ func (n *negotiation) handshake(ctx context.Context, a *attempt, connected func(
 		return
 	}
 	if creds := n.cfg.Credentials; creds != nil {
-		a.conn.mechanism, err = creds.Mechanism(offeredMechanisms(c))
+		if tc, ok := creds.(TLSCredentials); ok {
+			a.conn.mechanism, err = tc.MechanismTLS(offeredMechanisms(c), a.conn.tls)
+		} else {
+			a.conn.mechanism, err = creds.Mechanism(offeredMechanisms(c))
+		}
 		if err != nil {
 			// Nothing secret was sent: another route may offer what this one lacks.
 			a.conn.close()

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/smtp"
+	"strings"
 	"sync"
 	"time"
 )
@@ -268,14 +269,39 @@ func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
 		return nil
 	}
 	w.reach(StageAuth)
-	auth, err := creds.Auth(ctx, w.conn.mechanism, w.route.Host)
+	var auth smtp.Auth
+	var err error
+	if tc, ok := creds.(TLSCredentials); ok {
+		auth, err = tc.AuthTLS(ctx, w.conn.mechanism, w.route.Host, w.conn.tls)
+	} else {
+		auth, err = creds.Auth(ctx, w.conn.mechanism, w.route.Host)
+	}
 	if err != nil {
 		return &routeError{kind: ErrAuthFailed, detail: "could not prepare credentials", cause: err, final: true}
 	}
-	if err := w.conn.client.Auth(auth); err != nil {
-		return classifyAuth(err)
+	rec := &recordingAuth{Auth: auth}
+	if err := w.conn.client.Auth(rec); err != nil {
+		return classifyAuth(err, w.route.Host)
+	}
+	if rec.mech != "" {
+		w.conn.mechanism = rec.mech
 	}
 	return nil
+}
+
+// recordingAuth notes the mechanism the Auth really started, so Result.Mechanism is
+// right even for a custom smtp.Auth whose name was not known beforehand.
+type recordingAuth struct {
+	smtp.Auth
+	mech string
+}
+
+func (r *recordingAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
+	mech, resp, err := r.Auth.Start(server)
+	if err == nil {
+		r.mech = strings.ToUpper(mech)
+	}
+	return mech, resp, err
 }
 
 func (n *negotiation) failure(attempts []Attempt) error {

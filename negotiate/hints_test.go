@@ -1,0 +1,63 @@
+package negotiate
+
+import (
+	"errors"
+	"io"
+	"net/textproto"
+	"strings"
+	"testing"
+)
+
+func TestAuthHint(t *testing.T) {
+	cases := []struct {
+		name, host string
+		code       int
+		msg        string
+		want       string // a phrase the hint must hold; "" means no hint
+	}{
+		{"M365 SMTP AUTH disabled", "smtp.office365.com", 535,
+			"5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", "SMTP AUTH disabled"},
+		{"M365 refuses PLAIN", "smtp.office365.com", 504, "5.7.4 Unrecognized authentication type", "use LOGIN or XOAUTH2"},
+		{"Gmail bad credentials", "smtp.gmail.com", 535,
+			"5.7.8 Username and Password not accepted. For more information, go to\n5.7.8  https://support.google.com/mail/?p=BadCredentials", "app password"},
+		{"Gmail text on a custom host", "mx.example.com", 535, "5.7.8 see https://support.google.com/mail/?p=BadCredentials", "app password"},
+		{"Gmail app password required", "smtp.gmail.com", 534, "5.7.9 Application-specific password required.", "app password"},
+		{"generic 5.7.8 elsewhere", "mail.example.test", 535, "5.7.8 Authentication credentials invalid", ""},
+		{"no enhanced code", "smtp.office365.com", 535, "Authentication failed", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := authHint(tc.host, &textproto.Error{Code: tc.code, Msg: tc.msg})
+			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
+				t.Fatalf("hint %q, want one containing %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestClassifyAuth(t *testing.T) {
+	cases := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"535", &textproto.Error{Code: 535, Msg: "5.7.8 nope"}, "credentials rejected (535)"},
+		{"454", &textproto.Error{Code: 454, Msg: "4.7.0 later"}, "temporary authentication failure (454)"},
+		{"534", &textproto.Error{Code: 534, Msg: "5.7.9 weak"}, "too weak"},
+		{"530", &textproto.Error{Code: 530, Msg: "5.7.0 required"}, "(530)"},
+		{"504", &textproto.Error{Code: 504, Msg: "5.5.4 what"}, "does not support the mechanism"},
+		{"closed", io.EOF, "outcome unknown"},
+		{"client-side", errors.New("server signature invalid"), "authentication exchange failed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := classifyAuth(tc.err, "mail.example.test")
+			if !errors.Is(err, ErrAuthFailed) || !IsFinal(err) || !errors.Is(err, tc.err) {
+				t.Fatalf("%v: want a final ErrAuthFailed wrapping the cause", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("%q does not say %q", err, tc.want)
+			}
+		})
+	}
+}
