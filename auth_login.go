@@ -23,7 +23,7 @@ func (a *loginAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
 		return "", nil, err
 	}
 	a.step = 0
-	return "LOGIN", nil, nil
+	return mechLogin, nil, nil
 }
 
 func (a *loginAuth) Next(_ []byte, more bool) ([]byte, error) {
@@ -38,15 +38,4 @@ func (a *loginAuth) Next(_ []byte, more bool) ([]byte, error) {
 		return []byte(a.password), nil
 	}
 	return nil, errors.New("smtpport: LOGIN: server asked for more than user name and password")
-}
-
-// requireTLS is the check every mechanism makes before it sends a secret.
-func requireTLS(server *smtp.ServerInfo, host string) error {
-	if !server.TLS {
-		return errors.New("smtpport: refusing to send credentials over an unencrypted connection")
-	}
-	if host != "" && server.Name != host {
-		return errors.New("smtpport: refusing to send credentials: wrong host name")
-	}
-	return nil
 }
