@@ -2,59 +2,203 @@ package smtpport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/smtp"
 	"slices"
 	"strings"
+
+	"github.com/smtpport/smtpport/negotiate"
 )
 
-// passwordPreference is the order in which a password mechanism is chosen, strongest first.
-var passwordPreference = []string{"PLAIN", "LOGIN", "CRAM-MD5"}
+// Mechanisms each kind of credentials can use, in the default order: strongest first for
+// a password; for a token, XOAUTH2 (what Gmail and Microsoft document for SMTP) before
+// OAUTHBEARER (RFC 7628, offered by Gmail and Dovecot).
+var (
+	passwordMechanisms = []string{mechSCRAMPlus, mechSCRAM, mechPlain, mechLogin, mechCRAMMD5}
+	tokenMechanisms    = []string{mechXOAuth2, mechOAuthBearer}
+)
 
-// passwordCredentials authenticate with a user name and password.
-type passwordCredentials struct {
-	username, password string
-	accepted           []string // the provider's accepted mechanisms; empty: any
+var (
+	// errNoAuthOffered: the post-TLS EHLO lists no AUTH while credentials are configured.
+	errNoAuthOffered = errors.New("server offers no AUTH after TLS; refusing to continue unauthenticated")
+	// errNoMechanism: the server and the credentials share no mechanism.
+	errNoMechanism = errors.New("no common SASL mechanism")
+)
+
+// policy is how a mechanism is chosen from a server's offer: the first of order that the
+// server offered and the provider accepts.
+type policy struct {
+	order    []string // candidates, most wanted first
+	accepted []string // the preset's accepted mechanisms; empty: any
 }
 
-// errNoMechanism is returned when the server and the credentials share no mechanism.
-var errNoMechanism = errors.New("no common SASL mechanism")
-
-func (p *passwordCredentials) Mechanism(offered []string) (string, error) {
-	if len(offered) == 0 {
-		return "", errors.New("server offers no AUTH after TLS; refusing to continue unauthenticated")
-	}
-	for _, m := range passwordPreference {
-		if slices.Contains(offered, m) && (len(p.accepted) == 0 || slices.Contains(p.accepted, m)) {
-			return m, nil
+// newPolicy orders capable by requested (WithMechanisms; empty keeps the default order),
+// and fails when nothing usable is left, before any connection is made.
+func newPolicy(kind string, capable, requested, accepted []string) (policy, error) {
+	order := capable
+	if len(requested) > 0 {
+		order = nil
+		for _, m := range expandSCRAM(requested) {
+			if !slices.Contains(passwordMechanisms, m) && !slices.Contains(tokenMechanisms, m) {
+				return policy{}, fmt.Errorf("smtpport: %w: WithMechanisms: unknown mechanism %q", negotiate.ErrConfig, m)
+			}
+			if slices.Contains(capable, m) && !slices.Contains(order, m) {
+				order = append(order, m)
+			}
 		}
 	}
-	return "", fmt.Errorf("%w: server offers %s, a password can use %s",
-		errNoMechanism, strings.Join(offered, " "), strings.Join(p.usable(), " "))
+	p := policy{order: order, accepted: accepted}
+	if len(p.usable()) == 0 {
+		return policy{}, fmt.Errorf("smtpport: %w: %s can use %s; allowed here: %s",
+			negotiate.ErrConfig, kind, strings.Join(capable, " "), strings.Join(allowedNames(requested, accepted), " "))
+	}
+	return p, nil
 }
 
-func (p *passwordCredentials) usable() []string {
-	if len(p.accepted) == 0 {
-		return passwordPreference
+func allowedNames(requested, accepted []string) []string {
+	if len(requested) > 0 {
+		return requested
 	}
+	return accepted
+}
+
+// expandSCRAM upper-cases names and lets SCRAM-SHA-256 stand for its -PLUS variant too,
+// -PLUS first: channel binding is the same mechanism made stronger where TLS allows it.
+func expandSCRAM(names []string) []string {
 	var out []string
-	for _, m := range passwordPreference {
-		if slices.Contains(p.accepted, m) {
+	for _, n := range names {
+		n = strings.ToUpper(strings.TrimSpace(n))
+		if n == mechSCRAM {
+			out = append(out, mechSCRAMPlus)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// usable lists the mechanisms of order the provider accepts.
+func (p policy) usable() []string {
+	var out []string
+	for _, m := range p.order {
+		if len(p.accepted) == 0 || slices.Contains(expandSCRAM(p.accepted), m) {
 			out = append(out, m)
 		}
 	}
 	return out
 }
 
-func (p *passwordCredentials) Auth(_ context.Context, mech, host string) (smtp.Auth, error) {
-	switch mech {
-	case "PLAIN":
-		return smtp.PlainAuth("", p.username, p.password, host), nil
-	case "LOGIN":
-		return LoginAuth(p.username, p.password, host), nil
-	case "CRAM-MD5":
-		return smtp.CRAMMD5Auth(p.username, p.password), nil
+// choose picks from the post-TLS offer; -PLUS only when the connection can bind.
+func (p policy) choose(offered []string, canBind bool) (string, error) {
+	if len(offered) == 0 {
+		return "", errNoAuthOffered
 	}
-	return nil, fmt.Errorf("%w: %s", errNoMechanism, mech)
+	usable := p.usable()
+	for _, m := range usable {
+		if m == mechSCRAMPlus && !canBind {
+			continue
+		}
+		if slices.Contains(offered, m) {
+			return m, nil
+		}
+	}
+	return "", fmt.Errorf("%w: server offers %s; these credentials can use %s",
+		errNoMechanism, negotiate.Sanitize(strings.Join(offered, " ")), strings.Join(usable, " "))
+}
+
+// The credentials satisfy the negotiator's contract; passwords bind SCRAM to the channel.
+var (
+	_ negotiate.TLSCredentials = (*passwordCredentials)(nil)
+	_ negotiate.Credentials    = (*tokenCredentials)(nil)
+	_ negotiate.Credentials    = (*customAuth)(nil)
+)
+
+// passwordCredentials authenticate with a user name and password.
+type passwordCredentials struct {
+	username, password string
+	policy             policy
+}
+
+func (c *passwordCredentials) Mechanism(offered []string) (string, error) {
+	return c.policy.choose(offered, false)
+}
+
+func (c *passwordCredentials) MechanismTLS(offered []string, cs tls.ConnectionState) (string, error) {
+	_, canBind := channelBinding(cs)
+	return c.policy.choose(offered, canBind)
+}
+
+func (c *passwordCredentials) Auth(ctx context.Context, mech, host string) (smtp.Auth, error) {
+	return c.AuthTLS(ctx, mech, host, tls.ConnectionState{})
+}
+
+func (c *passwordCredentials) AuthTLS(_ context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error) {
+	switch mech {
+	case mechSCRAMPlus, mechSCRAM:
+		return newSCRAMAuth(c.username, c.password, host, cs, mech == mechSCRAMPlus)
+	case mechPlain:
+		return tlsOnly{smtp.PlainAuth("", c.username, c.password, host), host}, nil
+	case mechLogin:
+		return LoginAuth(c.username, c.password, host), nil
+	case mechCRAMMD5:
+		return tlsOnly{smtp.CRAMMD5Auth(c.username, c.password), host}, nil
+	}
+	return nil, fmt.Errorf("%w: a password cannot use %s", errNoMechanism, mech)
+}
+
+// customAuth is WithAuth: the caller's smtp.Auth, which names its mechanism only in
+// Start. With WithMechanisms the route needs one of those names offered; without, any
+// AUTH offer will do.
+type customAuth struct {
+	auth  smtp.Auth
+	names []string // upper case; empty: any
+}
+
+func (c *customAuth) Mechanism(offered []string) (string, error) {
+	if len(offered) == 0 {
+		return "", errNoAuthOffered
+	}
+	if len(c.names) == 0 {
+		return "", nil // named by Start; Negotiate records it in Result.Mechanism
+	}
+	for _, m := range c.names {
+		if slices.Contains(offered, m) {
+			return m, nil
+		}
+	}
+	return "", fmt.Errorf("%w: server offers %s; WithMechanisms allows %s",
+		errNoMechanism, negotiate.Sanitize(strings.Join(offered, " ")), strings.Join(c.names, " "))
+}
+
+func (c *customAuth) Auth(_ context.Context, _, host string) (smtp.Auth, error) {
+	return &guardedAuth{Auth: c.auth, host: host, names: c.names}, nil
+}
+
+// guardedAuth runs a caller's smtp.Auth behind the checks our own mechanisms make: TLS and
+// the route's host before the caller's Start runs, and afterwards a mechanism the server
+// offered (and WithMechanisms allows) before anything is sent.
+type guardedAuth struct {
+	smtp.Auth
+	host  string
+	names []string
+}
+
+func (g *guardedAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
+	if err := requireTLS(server, g.host); err != nil {
+		return "", nil, err
+	}
+	mech, resp, err := g.Auth.Start(server)
+	if err != nil {
+		return "", nil, err
+	}
+	upper := strings.ToUpper(mech)
+	offered := slices.ContainsFunc(server.Auth, func(m string) bool { return strings.EqualFold(m, mech) })
+	switch {
+	case !offered:
+		return "", nil, fmt.Errorf("smtpport: custom Auth started %q, which the server did not offer", negotiate.Sanitize(mech))
+	case len(g.names) > 0 && !slices.Contains(g.names, upper):
+		return "", nil, fmt.Errorf("smtpport: custom Auth started %q, which WithMechanisms does not allow", negotiate.Sanitize(mech))
+	}
+	return mech, resp, nil
 }

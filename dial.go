@@ -32,12 +32,10 @@ func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiat
 	if s.routesOK {
 		cfg.Routes = s.routes
 	}
-	if s.hasPass {
-		cfg.Credentials = &passwordCredentials{
-			username: s.username,
-			password: s.password,
-			accepted: p.Mechanisms,
-		}
+	creds, err := s.auth.credentials(p.Mechanisms)
+	if err != nil {
+		return nil, err
 	}
+	cfg.Credentials = creds
 	return negotiate.Negotiate(ctx, cfg)
 }

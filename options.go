@@ -16,15 +16,7 @@ type settings struct {
 	cfg      negotiate.Config
 	routes   []negotiate.Route
 	routesOK bool // WithRoutes was given, even with no routes
-	username string
-	password string
-	hasPass  bool
-}
-
-// WithPassword authenticates with a user name and password (or app password, API key),
-// choosing the strongest mechanism the server offers after TLS and the preset accepts.
-func WithPassword(username, password string) Option {
-	return func(s *settings) { s.username, s.password, s.hasPass = username, password, true }
+	auth     credentialSettings
 }
 
 // WithTLSConfig sets the TLS settings, typically RootCAs for a private CA. ServerName is

@@ -1,0 +1,104 @@
+package smtpport
+
+import (
+	"fmt"
+	"net/smtp"
+	"strings"
+
+	"github.com/smtpport/smtpport/negotiate"
+	"golang.org/x/oauth2"
+)
+
+// credentialSettings is what the authentication options collected.
+type credentialSettings struct {
+	kinds      []string // names of the credential options given, to refuse two
+	username   string
+	password   string
+	source     oauth2.TokenSource
+	custom     smtp.Auth
+	mechanisms []string // WithMechanisms, as given
+}
+
+// WithPassword authenticates with a user name and password (or app password, API key),
+// choosing from the server's post-TLS offer and the preset's accepted list, in the order
+// SCRAM-SHA-256-PLUS, SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5.
+func WithPassword(username, password string) Option {
+	return func(s *settings) {
+		s.auth.kinds = append(s.auth.kinds, "WithPassword")
+		s.auth.username, s.auth.password = username, password
+	}
+}
+
+// WithOAuth2 authenticates with an OAuth2 access token for username, using XOAUTH2 or
+// OAUTHBEARER as the server offers (XOAUTH2 first). Each Dial asks ts for a token once,
+// on the winning route; refreshing is ts's job (oauth2.Config.TokenSource does it). If
+// the context ends while ts.Token blocks, Dial returns and the call finishes on its own.
+func WithOAuth2(username string, ts oauth2.TokenSource) Option {
+	return func(s *settings) {
+		s.auth.kinds = append(s.auth.kinds, "WithOAuth2")
+		s.auth.username, s.auth.source = username, ts
+	}
+}
+
+// WithAuth authenticates with any smtp.Auth, for mechanisms smtpport does not know. The
+// route must offer AUTH after TLS (and, with WithMechanisms, one of the names given); a
+// guard refuses to run a's Start unless the connection is TLS for the route's host, and
+// refuses to send its response unless the server offered the mechanism a started. The
+// preset's accepted list does not apply. Result.Mechanism is the name a's Start returned.
+func WithAuth(a smtp.Auth) Option {
+	return func(s *settings) {
+		s.auth.kinds = append(s.auth.kinds, "WithAuth")
+		s.auth.custom = a
+	}
+}
+
+// WithMechanisms restricts the SASL mechanisms to names (as in EHLO: PLAIN, LOGIN,
+// CRAM-MD5, XOAUTH2, OAUTHBEARER, SCRAM-SHA-256, SCRAM-SHA-256-PLUS) and tries them in
+// that order. SCRAM-SHA-256 allows its -PLUS variant too, tried first. Names the
+// credentials cannot use are skipped; none left is a configuration error.
+func WithMechanisms(names ...string) Option {
+	return func(s *settings) { s.auth.mechanisms = append([]string(nil), names...) }
+}
+
+// credentials builds the negotiator's Credentials from the options, or nil for none.
+// accepted is the preset's list of mechanisms the provider accepts.
+func (c *credentialSettings) credentials(accepted []string) (negotiate.Credentials, error) {
+	switch {
+	case len(c.kinds) > 1:
+		return nil, fmt.Errorf("smtpport: %w: %s: give one kind of credentials", negotiate.ErrConfig, strings.Join(c.kinds, " and "))
+	case len(c.kinds) == 0:
+		if c.mechanisms != nil {
+			return nil, fmt.Errorf("smtpport: %w: WithMechanisms without credentials", negotiate.ErrConfig)
+		}
+		return nil, nil
+	}
+	switch c.kinds[0] {
+	case "WithPassword":
+		p, err := newPolicy("a password", passwordMechanisms, c.mechanisms, accepted)
+		if err != nil {
+			return nil, err
+		}
+		return &passwordCredentials{username: c.username, password: c.password, policy: p}, nil
+	case "WithOAuth2":
+		if c.source == nil {
+			return nil, fmt.Errorf("smtpport: %w: WithOAuth2 with a nil token source", negotiate.ErrConfig)
+		}
+		p, err := newPolicy("an OAuth2 token", tokenMechanisms, c.mechanisms, accepted)
+		if err != nil {
+			return nil, err
+		}
+		return &tokenCredentials{username: c.username, source: c.source, policy: p}, nil
+	}
+	if c.custom == nil {
+		return nil, fmt.Errorf("smtpport: %w: WithAuth(nil)", negotiate.ErrConfig)
+	}
+	var names []string
+	for _, n := range c.mechanisms {
+		n = strings.ToUpper(strings.TrimSpace(n))
+		if n == "" || strings.ContainsFunc(n, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+			return nil, fmt.Errorf("smtpport: %w: WithMechanisms: bad mechanism name %q", negotiate.ErrConfig, n)
+		}
+		names = append(names, n)
+	}
+	return &customAuth{auth: c.custom, names: names}, nil
+}
