@@ -5,11 +5,21 @@ import (
 	"encoding/base64"
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 )
 
-// errCancelled is a client's "*" during a SASL exchange (RFC 4954 §4).
-var errCancelled = errors.New("auth cancelled")
+// Hangup, returned by Config.AuthReply, closes the connection mid-AUTH without a reply.
+const Hangup = "hangup"
+
+var (
+	// errCancelled is a client's "*" during a SASL exchange (RFC 4954 §4).
+	errCancelled = errors.New("auth cancelled")
+	// errBadExchange is a client that broke a mechanism's protocol.
+	errBadExchange = errors.New("bad SASL exchange")
+	// errHangup ends the session without a reply.
+	errHangup = errors.New("hangup")
+)
 
 // mechanism runs one SASL exchange after "AUTH NAME [initial]" and returns the
 // authenticated user, or ok false for bad credentials.
@@ -17,8 +27,13 @@ type mechanism func(s *session, initial []byte, hasInitial bool) (user string, o
 
 // mechanisms the server knows; Config.Mechanisms chooses which it advertises.
 var mechanisms = map[string]mechanism{
-	"PLAIN": authPlain,
-	"LOGIN": authLogin,
+	"PLAIN":              authPlain,
+	"LOGIN":              authLogin,
+	"CRAM-MD5":           authCRAMMD5,
+	"XOAUTH2":            authXOAuth2,
+	"OAUTHBEARER":        authOAuthBearer,
+	"SCRAM-SHA-256":      authSCRAM(false),
+	"SCRAM-SHA-256-PLUS": authSCRAM(true),
 }
 
 func (s *session) auth(arg string) error {
@@ -45,13 +60,33 @@ func (s *session) auth(arg string) error {
 	switch {
 	case errors.Is(err, errCancelled):
 		return s.reply(501, "5.7.0 AUTH cancelled")
+	case errors.Is(err, errBadExchange):
+		return s.reply(501, "5.5.2 "+err.Error())
 	case err != nil:
 		return err
-	case !ok:
+	}
+	if hook := s.srv.cfg.AuthReply; hook != nil {
+		if r := hook(name); r == Hangup {
+			return errHangup
+		} else if r != "" {
+			return s.replyLine(r)
+		}
+	}
+	if !ok {
 		return s.reply(535, "5.7.8 Authentication credentials invalid")
 	}
 	s.user = user
 	return s.reply(235, "2.7.0 Authentication successful")
+}
+
+// replyLine sends a reply given as "535 5.7.139 text".
+func (s *session) replyLine(line string) error {
+	code, text, _ := strings.Cut(line, " ")
+	n, err := strconv.Atoi(code)
+	if err != nil || n < 200 || n > 599 {
+		n, text = 451, "4.3.0 smtptest: bad AuthReply "+strconv.Quote(line)
+	}
+	return s.reply(n, text)
 }
 
 // challenge sends a 334 with data and returns the client's decoded answer.
@@ -74,17 +109,24 @@ func (s *session) challenge(data []byte) ([]byte, error) {
 	return decoded, nil
 }
 
+// initialOrChallenge is the client's first message: the initial response, or the answer
+// to an empty challenge when the AUTH line had none.
+func (s *session) initialOrChallenge(resp []byte, hasInitial bool) ([]byte, error) {
+	if hasInitial {
+		return resp, nil
+	}
+	return s.challenge(nil)
+}
+
 func (s *session) checkPassword(user, pass string) bool {
 	want, ok := s.srv.cfg.Users[user]
 	return ok && want == pass
 }
 
 func authPlain(s *session, resp []byte, hasInitial bool) (string, bool, error) {
-	if !hasInitial {
-		var err error
-		if resp, err = s.challenge(nil); err != nil {
-			return "", false, err
-		}
+	resp, err := s.initialOrChallenge(resp, hasInitial)
+	if err != nil {
+		return "", false, err
 	}
 	parts := bytes.Split(resp, []byte{0})
 	if len(parts) != 3 {

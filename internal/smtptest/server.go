@@ -26,8 +26,16 @@ type Config struct {
 	Hostname string
 	// Users maps user names to passwords. When not empty, MAIL requires AUTH.
 	Users map[string]string
-	// Mechanisms advertised after TLS, in order; default PLAIN LOGIN.
+	// Mechanisms advertised after TLS, in order; nil means PLAIN LOGIN, an empty list no
+	// AUTH at all. Known: PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER, SCRAM-SHA-256,
+	// SCRAM-SHA-256-PLUS.
 	Mechanisms []string
+	// Tokens maps user names to the one OAuth2 bearer token XOAUTH2 and OAUTHBEARER accept.
+	Tokens map[string]string
+	// AuthReply, when set, is asked once each AUTH exchange has received the client's
+	// credentials. A reply line such as "535 5.7.139 Authentication unsuccessful" replaces
+	// the real verdict; Hangup closes the connection without a reply; "" keeps the verdict.
+	AuthReply func(mech string) string
 	// CA signs the server certificate; a new one is generated when nil.
 	CA *CA
 }
@@ -101,7 +109,7 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.Hostname == "" {
 		cfg.Hostname = DefaultHostname
 	}
-	if len(cfg.Mechanisms) == 0 {
+	if cfg.Mechanisms == nil {
 		cfg.Mechanisms = []string{"PLAIN", "LOGIN"}
 	}
 	ca := cfg.CA
