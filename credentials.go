@@ -31,7 +31,7 @@ var (
 // server offered and the provider accepts.
 type policy struct {
 	order    []string // candidates, most wanted first
-	accepted []string // the preset's accepted mechanisms; empty: any
+	accepted []string // the preset's accepted mechanisms, SCRAM expanded; empty: any
 }
 
 // newPolicy orders capable by requested (WithMechanisms; empty keeps the default order),
@@ -49,19 +49,18 @@ func newPolicy(kind string, capable, requested, accepted []string) (policy, erro
 			}
 		}
 	}
-	p := policy{order: order, accepted: accepted}
+	p := policy{order: order, accepted: expandSCRAM(accepted)}
 	if len(p.usable()) == 0 {
-		return policy{}, fmt.Errorf("smtpport: %w: %s can use %s; allowed here: %s",
-			negotiate.ErrConfig, kind, strings.Join(capable, " "), strings.Join(allowedNames(requested, accepted), " "))
+		why := []string{kind + " can use " + strings.Join(capable, " ")}
+		if len(requested) > 0 {
+			why = append(why, "WithMechanisms allows "+strings.Join(requested, " "))
+		}
+		if len(accepted) > 0 {
+			why = append(why, "the preset accepts "+strings.Join(accepted, " "))
+		}
+		return policy{}, fmt.Errorf("smtpport: %w: no usable mechanism: %s", negotiate.ErrConfig, strings.Join(why, "; "))
 	}
 	return p, nil
-}
-
-func allowedNames(requested, accepted []string) []string {
-	if len(requested) > 0 {
-		return requested
-	}
-	return accepted
 }
 
 // expandSCRAM upper-cases names and lets SCRAM-SHA-256 stand for its -PLUS variant too,
@@ -82,7 +81,7 @@ func expandSCRAM(names []string) []string {
 func (p policy) usable() []string {
 	var out []string
 	for _, m := range p.order {
-		if len(p.accepted) == 0 || slices.Contains(expandSCRAM(p.accepted), m) {
+		if len(p.accepted) == 0 || slices.Contains(p.accepted, m) {
 			out = append(out, m)
 		}
 	}

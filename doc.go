@@ -14,4 +14,12 @@
 // never falls back to plaintext, never sends credentials before TLS is verified for the
 // route's host, and the context bounds the whole handshake. A failure is a
 // *negotiate.Error that says which route failed at which stage and why.
+//
+// Credentials are WithPassword, WithOAuth2 (an oauth2.TokenSource) or WithAuth (any
+// smtp.Auth). The mechanism is chosen from the server's post-TLS EHLO and the preset's
+// accepted list: for a password SCRAM-SHA-256-PLUS, SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5;
+// for a token XOAUTH2, OAUTHBEARER; WithMechanisms restricts and reorders. The mechanisms
+// net/smtp lacks (LoginAuth, XOAuth2Auth, OAuthBearerAuth, ScramSHA256Auth) are exported
+// for plain net/smtp clients too, and refuse to send a secret except over TLS to the
+// named host.
 package smtpport
