@@ -61,3 +61,20 @@ func TestClassifyAuth(t *testing.T) {
 		})
 	}
 }
+
+// FuzzAuthHint: any reply text gives either no hint or one of our own sentences, never
+// the server's words.
+func FuzzAuthHint(f *testing.F) {
+	f.Add("smtp.office365.com", 535, "5.7.139 Authentication unsuccessful")
+	f.Add("smtp.gmail.com", 535, "5.7.8 Username and Password not accepted\n5.7.8 https://support.google.com/")
+	f.Add("x", 504, "5.7.4\x00\r\n")
+	f.Fuzz(func(t *testing.T, host string, code int, msg string) {
+		hint := authHint(host, &textproto.Error{Code: code, Msg: msg})
+		if hint != "" && Sanitize(hint) != hint {
+			t.Fatalf("hint %q is not plain text", hint)
+		}
+		if hint != "" && len(msg) > 8 && strings.Contains(hint, msg) {
+			t.Fatalf("hint %q echoes the server text", hint)
+		}
+	})
+}
