@@ -169,6 +169,7 @@ func TestAuthReplies(t *testing.T) {
 		name     string
 		host     string
 		mechs    []string
+		opt      smtpport.Option // credentials; a password when nil
 		reply    string
 		code     int
 		contains []string
@@ -179,6 +180,10 @@ func TestAuthReplies(t *testing.T) {
 		{name: "M365 refuses PLAIN", host: "smtp.office365.com", mechs: []string{"PLAIN"},
 			reply: "504 5.7.4 Unrecognized authentication type", code: 504,
 			contains: []string{"does not support the mechanism (504)", "use LOGIN or XOAUTH2"}},
+		{name: "Gmail rejects the token", host: "smtp.gmail.com", mechs: []string{"XOAUTH2"},
+			opt:   smtpport.WithOAuth2(testUser, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: testToken})),
+			reply: "535 5.7.8 Username and Password not accepted. https://support.google.com/mail/?p=BadCredentials", code: 535,
+			contains: []string{"credentials rejected (535)", "OAuth2 token", "https://mail.google.com/"}},
 		{name: "Gmail wants an app password", host: "smtp.gmail.com",
 			reply: "535 5.7.8 Username and Password not accepted. https://support.google.com/mail/?p=BadCredentials", code: 535,
 			contains: []string{"credentials rejected (535)", "app password", "OAuth2"}},
@@ -192,7 +197,11 @@ func TestAuthReplies(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, smtptest.Config{Hostname: tc.host, Mechanisms: tc.mechs,
 				AuthReply: func(string) string { return tc.reply }})
-			_, err := e.dial(t, smtpport.WithPassword(testUser, testPass), smtpport.WithStagger(time.Millisecond))
+			opt := tc.opt
+			if opt == nil {
+				opt = smtpport.WithPassword(testUser, testPass)
+			}
+			_, err := e.dial(t, opt, smtpport.WithStagger(time.Millisecond))
 			require.ErrorIs(t, err, smtpport.ErrAuthFailed)
 			var tpErr *textproto.Error
 			if tc.code != 0 {

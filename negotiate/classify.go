@@ -88,15 +88,16 @@ func classifyTLS(err error, tap *tapConn) error {
 
 // classifyAuth: every failure once AUTH has started ends negotiation, because the
 // credentials have gone out on this connection and must not go out on another. Replies
-// are read as RFC 4954 §6 defines them; known provider replies get a hint (hints.go).
-func classifyAuth(err error, host string) error {
+// are read as RFC 4954 §6 defines them; known provider replies get a hint (hints.go) that
+// depends on the route's host and the mechanism tried.
+func classifyAuth(err error, host, mech string) error {
 	var tpErr *textproto.Error
 	detail := "authentication exchange failed"
 	hint := ""
 	switch {
 	case errors.As(err, &tpErr):
 		detail = authReplyDetail(tpErr.Code)
-		hint = authHint(host, tpErr)
+		hint = authHint(host, mech, tpErr)
 	case isTimeout(err):
 		detail = "no reply to AUTH in time; outcome unknown"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):

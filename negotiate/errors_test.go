@@ -31,7 +31,7 @@ func TestErrorReachesEveryCause(t *testing.T) {
 	reply := &textproto.Error{Code: 535, Msg: "5.7.8 bad\x1b[2J credentials"}
 	e := &Error{Attempts: []Attempt{
 		{Route: Route{"h", 587, STARTTLS}, Stage: StageDial, Err: &routeError{kind: ErrUnreachable, detail: "connection refused"}},
-		{Route: Route{"h", 465, ImplicitTLS}, Stage: StageAuth, Err: classifyAuth(reply, "h")},
+		{Route: Route{"h", 465, ImplicitTLS}, Stage: StageAuth, Err: classifyAuth(reply, "h", "PLAIN")},
 	}}
 	assert.ErrorIs(t, e, ErrUnreachable)
 	assert.ErrorIs(t, e, ErrAuthFailed)

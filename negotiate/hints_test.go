@@ -10,24 +10,27 @@ import (
 
 func TestAuthHint(t *testing.T) {
 	cases := []struct {
-		name, host string
-		code       int
-		msg        string
-		want       string // a phrase the hint must hold; "" means no hint
+		name, host, mech string
+		code             int
+		msg              string
+		want             string // a phrase the hint must hold; "" means no hint
 	}{
-		{"M365 SMTP AUTH disabled", "smtp.office365.com", 535,
+		{"M365 SMTP AUTH disabled", "smtp.office365.com", "LOGIN", 535,
 			"5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", "SMTP AUTH disabled"},
-		{"M365 refuses PLAIN", "smtp.office365.com", 504, "5.7.4 Unrecognized authentication type", "use LOGIN or XOAUTH2"},
-		{"Gmail bad credentials", "smtp.gmail.com", 535,
+		{"M365 refuses PLAIN", "smtp.office365.com", "PLAIN", 504, "5.7.4 Unrecognized authentication type", "use LOGIN or XOAUTH2"},
+		{"M365 bad password", "smtp.office365.com", "LOGIN", 535, "5.7.3 Authentication unsuccessful", "check the password"},
+		{"M365 bad token", "smtp.office365.com", "XOAUTH2", 535, "5.7.3 Authentication unsuccessful", "SMTP.Send"},
+		{"Gmail bad token", "smtp.gmail.com", "XOAUTH2", 535, "5.7.8 Username and Password not accepted.", "scope https://mail.google.com/"},
+		{"Gmail bad credentials", "smtp.gmail.com", "PLAIN", 535,
 			"5.7.8 Username and Password not accepted. For more information, go to\n5.7.8  https://support.google.com/mail/?p=BadCredentials", "app password"},
-		{"Gmail text on a custom host", "mx.example.com", 535, "5.7.8 see https://support.google.com/mail/?p=BadCredentials", "app password"},
-		{"Gmail app password required", "smtp.gmail.com", 534, "5.7.9 Application-specific password required.", "app password"},
-		{"generic 5.7.8 elsewhere", "mail.example.test", 535, "5.7.8 Authentication credentials invalid", ""},
-		{"no enhanced code", "smtp.office365.com", 535, "Authentication failed", ""},
+		{"Gmail text on a custom host", "mx.example.com", "LOGIN", 535, "5.7.8 see https://support.google.com/mail/?p=BadCredentials", "app password"},
+		{"Gmail app password required", "smtp.gmail.com", "PLAIN", 534, "5.7.9 Application-specific password required.", "app password"},
+		{"generic 5.7.8 elsewhere", "mail.example.test", "PLAIN", 535, "5.7.8 Authentication credentials invalid", ""},
+		{"no enhanced code", "smtp.office365.com", "LOGIN", 535, "Authentication failed", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got := authHint(tc.host, &textproto.Error{Code: tc.code, Msg: tc.msg})
+			got := authHint(tc.host, tc.mech, &textproto.Error{Code: tc.code, Msg: tc.msg})
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
 				t.Fatalf("hint %q, want one containing %q", got, tc.want)
 			}
@@ -51,7 +54,7 @@ func TestClassifyAuth(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := classifyAuth(tc.err, "mail.example.test")
+			err := classifyAuth(tc.err, "mail.example.test", "PLAIN")
 			if !errors.Is(err, ErrAuthFailed) || !IsFinal(err) || !errors.Is(err, tc.err) {
 				t.Fatalf("%v: want a final ErrAuthFailed wrapping the cause", err)
 			}
@@ -65,11 +68,11 @@ func TestClassifyAuth(t *testing.T) {
 // FuzzAuthHint: any reply text gives either no hint or one of our own sentences, never
 // the server's words.
 func FuzzAuthHint(f *testing.F) {
-	f.Add("smtp.office365.com", 535, "5.7.139 Authentication unsuccessful")
-	f.Add("smtp.gmail.com", 535, "5.7.8 Username and Password not accepted\n5.7.8 https://support.google.com/")
-	f.Add("x", 504, "5.7.4\x00\r\n")
-	f.Fuzz(func(t *testing.T, host string, code int, msg string) {
-		hint := authHint(host, &textproto.Error{Code: code, Msg: msg})
+	f.Add("smtp.office365.com", "LOGIN", 535, "5.7.139 Authentication unsuccessful")
+	f.Add("smtp.gmail.com", "XOAUTH2", 535, "5.7.8 Username and Password not accepted\n5.7.8 https://support.google.com/")
+	f.Add("x", "PLAIN", 504, "5.7.4\x00\r\n")
+	f.Fuzz(func(t *testing.T, host, mech string, code int, msg string) {
+		hint := authHint(host, mech, &textproto.Error{Code: code, Msg: msg})
 		if hint != "" && Sanitize(hint) != hint {
 			t.Fatalf("hint %q is not plain text", hint)
 		}

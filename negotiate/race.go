@@ -279,18 +279,16 @@ func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
 	if err != nil {
 		return &routeError{kind: ErrAuthFailed, detail: "could not prepare credentials", cause: err, final: true}
 	}
-	rec := &recordingAuth{Auth: auth}
+	rec := &recordingAuth{Auth: auth, mech: w.conn.mechanism}
 	if err := w.conn.client.Auth(rec); err != nil {
-		return classifyAuth(err, w.route.Host)
+		return classifyAuth(err, w.route.Host, rec.mech)
 	}
-	if rec.mech != "" {
-		w.conn.mechanism = rec.mech
-	}
+	w.conn.mechanism = rec.mech
 	return nil
 }
 
-// recordingAuth notes the mechanism the Auth really started, so Result.Mechanism is
-// right even for a custom smtp.Auth whose name was not known beforehand.
+// recordingAuth notes the mechanism the Auth really started (mech starts as the chosen
+// one), so Result.Mechanism is right even for a custom smtp.Auth named only in Start.
 type recordingAuth struct {
 	smtp.Auth
 	mech string
