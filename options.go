@@ -19,6 +19,8 @@ type settings struct {
 	username string
 	password string
 	hasPass  bool
+
+	untrustedDiscovery bool // WithUntrustedDiscovery, see discovery.go
 }
 
 // WithPassword authenticates with a user name and password (or app password, API key),

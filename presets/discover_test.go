@@ -23,7 +23,6 @@ type fakeDNS struct {
 	srv     map[string][]*net.SRV // key "_submissions._tcp.example.com"
 	mxHook  func(ctx context.Context) error
 	srvHook func(ctx context.Context, service string) error
-	t       *testing.T
 }
 
 func notFound(name string) error {
