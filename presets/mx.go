@@ -14,7 +14,8 @@ import (
 // answer is always a known provider's own hosts, so it is trusted.
 func discoverMX(ctx context.Context, t target) (Discovered, error) {
 	mxs, err := t.cfg.resolver.LookupMX(ctx, t.domain)
-	if err != nil {
+	// net.Resolver returns the valid records together with an error for invalid ones.
+	if err != nil && (len(mxs) == 0 || ctx.Err() != nil) {
 		return Discovered{}, fmt.Errorf("MX %s: %w", t.domain, err)
 	}
 	mxs = slices.Clone(mxs)

@@ -34,12 +34,12 @@ func discoverSRV(ctx context.Context, t target) (Discovered, error) {
 	for _, svc := range srvServices {
 		_, addrs, err := t.cfg.resolver.LookupSRV(ctx, svc.service, "tcp", t.domain)
 		name := "_" + svc.service + "._tcp." + t.domain
+		if ctx.Err() != nil {
+			return Discovered{}, fmt.Errorf("SRV %s: %w", name, ctx.Err())
+		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return Discovered{}, fmt.Errorf("SRV %s: %w", name, err)
-			}
 			errs = append(errs, fmt.Errorf("SRV %s: %w", name, err))
-			continue
+			// net.Resolver returns the valid records together with an error for invalid ones.
 		}
 		for _, srv := range sortSRV(addrs) {
 			host := normalizeHost(srv.Target)
