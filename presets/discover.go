@@ -170,6 +170,9 @@ func race(ctx context.Context, t target, steps []step) (Discovered, error) {
 	done := make([]bool, len(steps))
 	outcome := make([]stepResult, len(steps))
 	for {
+		if err := ctx.Err(); err != nil { // checked first: a step failing because ctx ended decides nothing
+			return Discovered{}, fmt.Errorf("presets: discover %s: %w", t.domain, err)
+		}
 		var failures []error
 		decided := true
 		for i := range steps {
@@ -195,7 +198,6 @@ func race(ctx context.Context, t target, steps []step) (Discovered, error) {
 				t.cfg.observe(steps[r.index].source, r.err)
 			}
 		case <-ctx.Done():
-			return Discovered{}, fmt.Errorf("presets: discover %s: %w", t.domain, ctx.Err())
 		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -72,7 +74,7 @@ type webServer struct {
 
 func newWebServer(t *testing.T) *webServer {
 	w := &webServer{pages: map[string]http.HandlerFunc{}}
-	w.srv = httptest.NewTLSServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+	w.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		key := r.Host + r.URL.Path
 		w.mu.Lock()
 		w.seen = append(w.seen, key)
@@ -84,6 +86,9 @@ func newWebServer(t *testing.T) *webServer {
 		}
 		h(rw, r)
 	}))
+	// Handshakes cut short by a cancelled Discover are expected; keep them out of the log.
+	w.srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	w.srv.StartTLS()
 	transport := w.srv.Client().Transport.(*http.Transport).Clone()
 	addr := w.srv.Listener.Addr().String()
 	transport.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {

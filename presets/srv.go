@@ -34,12 +34,13 @@ func discoverSRV(ctx context.Context, t target) (Discovered, error) {
 	for _, svc := range srvServices {
 		_, addrs, err := t.cfg.resolver.LookupSRV(ctx, svc.service, "tcp", t.domain)
 		name := "_" + svc.service + "._tcp." + t.domain
-		if ctx.Err() != nil {
-			return Discovered{}, fmt.Errorf("SRV %s: %w", name, ctx.Err())
+		if ctx.Err() != nil { // the step timed out or Discover decided: keep what was found
+			errs = append(errs, fmt.Errorf("SRV %s: %w", name, ctx.Err()))
+			break
 		}
 		if err != nil {
-			errs = append(errs, fmt.Errorf("SRV %s: %w", name, err))
 			// net.Resolver returns the valid records together with an error for invalid ones.
+			errs = append(errs, fmt.Errorf("SRV %s: %w", name, err))
 		}
 		for _, srv := range sortSRV(addrs) {
 			host := normalizeHost(srv.Target)
