@@ -40,9 +40,9 @@ type Discovered struct {
 	// Evidence is what the step saw: the MX host, the SRV records, the autoconfig URL.
 	Evidence string
 	// Trusted reports that every route's host is inside the address's domain or belongs
-	// to a known provider. DNS and plain autoconfig answers are not authenticated, so an
-	// outside host could be an attacker's; smtpport.Dial refuses an untrusted preset unless
-	// given smtpport.WithUntrustedDiscovery.
+	// to a known provider. DNS answers are not authenticated and an autoconfig document
+	// vouches only for itself, so an outside host could be an attacker's; smtpport.Dial
+	// refuses an untrusted preset unless given smtpport.WithUntrustedDiscovery.
 	Trusted bool
 	// StepErrors explains why each higher-priority step did not answer (NXDOMAIN, no
 	// known provider, malformed autoconfig ...), in priority order.
@@ -109,6 +109,10 @@ type step struct {
 // belongs to a known provider; SRV records _submissions._tcp then _submission._tcp
 // (RFC 8314, RFC 6186); an autoconfig document at https://autoconfig.<domain>/ then
 // https://<domain>/.well-known/; a guess of smtp.<domain> and mail.<domain>.
+//
+// Each network step is bounded by the step timeout (DefaultStepTimeout). The guess is
+// not probed: negotiation finds out which of its routes answers, with TLS verified for
+// each host as always.
 //
 // The network steps run concurrently. The answer is the highest-priority step that
 // found something: a lower step's answer waits only for higher steps still running, and a
