@@ -21,7 +21,7 @@ func WithUntrustedDiscovery() Option {
 // refuseUntrusted returns an error wrapping negotiate.ErrConfig when p is an untrusted
 // discovery result and the caller neither opted in nor replaced its routes.
 func refuseUntrusted(p presets.Preset, s *settings) error {
-	if !p.Untrusted || s.untrustedDiscovery || s.routes != nil {
+	if !p.Untrusted || s.untrustedDiscovery || s.routesOK {
 		return nil
 	}
 	var hosts []string

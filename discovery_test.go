@@ -4,12 +4,15 @@ import (
 	"context"
 	"errors"
 	"net"
+	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/smtpport/smtpport/internal/smtptest"
 	"github.com/smtpport/smtpport/negotiate"
 	"github.com/smtpport/smtpport/presets"
 )
@@ -77,4 +80,26 @@ func TestPresetMechanismChoice(t *testing.T) {
 	c := &passwordCredentials{accepted: presets.Office365.Mechanisms}
 	_, err := c.Mechanism([]string{"PLAIN"})
 	assert.Error(t, err, "Office 365 with only PLAIN offered: refuse rather than send it")
+}
+
+// TestOffice365NeverOffersPLAIN: against a server advertising PLAIN and LOGIN, the
+// Office 365 preset authenticates with LOGIN and no AUTH PLAIN line is ever sent.
+func TestOffice365NeverOffersPLAIN(t *testing.T) {
+	const user, pass = "alice@example.test", "correct horse battery staple"
+	srv := smtptest.Start(t, smtptest.Config{
+		Users:      map[string]string{user: pass},
+		Mechanisms: []string{"PLAIN", "LOGIN"},
+	}, smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS})
+	p := presets.Office365
+	p.Routes = srv.Routes(587)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := Negotiate(ctx, p, WithTLSConfig(srv.ClientTLS()), WithDialer(srv.Dialer()), WithPassword(user, pass))
+	require.NoError(t, err)
+	defer res.Client.Close()
+	assert.Equal(t, "LOGIN", res.Mechanism)
+	auths := srv.AuthCommands()
+	require.Len(t, auths, 1)
+	assert.True(t, strings.HasPrefix(strings.ToUpper(auths[0].Line), "AUTH LOGIN"), auths[0].Line)
 }
