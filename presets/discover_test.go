@@ -230,6 +230,33 @@ func TestDiscoverSRV(t *testing.T) {
 	require.Len(t, d.StepErrors, 1, "only MX ran before SRV")
 }
 
+// partialDNS returns valid records together with an error, as net.Resolver does when
+// some records of an answer are malformed.
+type partialDNS struct{ fakeDNS }
+
+func (p *partialDNS) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	mx, _ := p.fakeDNS.LookupMX(ctx, name)
+	return mx, &net.DNSError{Err: "cannot unmarshal DNS message", Name: name}
+}
+
+func (p *partialDNS) LookupSRV(ctx context.Context, service, proto, name string) (string, []*net.SRV, error) {
+	cname, srv, _ := p.fakeDNS.LookupSRV(ctx, service, proto, name)
+	return cname, srv, &net.DNSError{Err: "cannot unmarshal DNS message", Name: name}
+}
+
+func TestDiscoverUsesValidRecordsBesideErrors(t *testing.T) {
+	dns := &partialDNS{fakeDNS{mx: map[string][]*net.MX{"example.com": {{Host: "mx.zoho.eu", Pref: 10}}}}}
+	d, err := discover(t, "a@example.com", WithResolver(dns), WithoutGuess(), WithHTTPClient(newWebServer(t).client))
+	require.NoError(t, err)
+	assert.Equal(t, "zoho-pro-eu", d.Preset.Name)
+
+	dns = &partialDNS{fakeDNS{srv: map[string][]*net.SRV{"_submission._tcp.example.com": {{Target: "mail.example.com", Port: 587}}}}}
+	d, err = discover(t, "a@example.com", WithResolver(dns), WithoutGuess(), WithHTTPClient(newWebServer(t).client))
+	require.NoError(t, err)
+	assert.Equal(t, SourceSRV, d.Source)
+	assert.Equal(t, []string{"mail.example.com:587/starttls"}, routeStrings(d.Preset.Routes))
+}
+
 func TestDiscoverSRVDotMeansNoService(t *testing.T) {
 	dns := &fakeDNS{srv: map[string][]*net.SRV{
 		"_submissions._tcp.example.com": {{Target: ".", Port: 0}},
