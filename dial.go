@@ -27,6 +27,9 @@ func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiat
 	for _, opt := range opts {
 		opt(&s)
 	}
+	if err := refuseUntrusted(p, &s); err != nil {
+		return nil, err
+	}
 	cfg := s.cfg
 	cfg.Routes = p.Routes
 	if s.routesOK {

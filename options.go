@@ -17,6 +17,8 @@ type settings struct {
 	routes   []negotiate.Route
 	routesOK bool // WithRoutes was given, even with no routes
 	auth     credentialSettings
+
+	untrustedDiscovery bool // WithUntrustedDiscovery, see discovery.go
 }
 
 // WithTLSConfig sets the TLS settings, typically RootCAs for a private CA. ServerName is

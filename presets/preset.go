@@ -1,6 +1,13 @@
 // Package presets holds what smtpport knows about mail providers: the submission routes
 // each one really offers, in the order smtpport tries them, and the SASL mechanisms it
 // accepts. A Preset is a value; changing a copy never changes the table.
+//
+// Pick a preset by variable (Gmail, Office365, SES("eu-west-1") ...), by name with Lookup,
+// or from an email address with Discover. Routes follow smtpport's order: 587 STARTTLS,
+// 465 implicit TLS, then the provider's alternate ports (2525, 2587, 2465 ...). Port 25
+// is never listed: it is for relaying between servers and is blocked on most networks.
+// A port appears only when the provider's documentation (or Thunderbird's ISPDB, which
+// providers maintain) says it is offered; the Docs field names the source.
 package presets
 
 import "github.com/smtpport/smtpport/negotiate"
@@ -21,6 +28,10 @@ type Preset struct {
 	Docs string
 	// Note is a one-line caveat users hit (app passwords, tenant switches...).
 	Note string
+	// Untrusted is set by Discover when a route's host came from unauthenticated DNS or
+	// HTTP and is neither inside the address's domain nor a known provider host. smtpport
+	// refuses such a preset unless the caller passes smtpport.WithUntrustedDiscovery.
+	Untrusted bool
 }
 
 // Standard ports, RFC 6409 and RFC 8314.
