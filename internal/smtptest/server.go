@@ -55,6 +55,9 @@ type Endpoint struct {
 	// HoldGreeting, when not nil, delays the greeting until it is closed (or the server
 	// closes): a server that accepted the connection and is slow to speak.
 	HoldGreeting <-chan struct{}
+	// Script, when not empty, replaces the normal session with scripted hostile
+	// behaviour (script.go).
+	Script []Step
 }
 
 // Submission is the usual trio: 587 STARTTLS, 465 implicit TLS, 2525 STARTTLS.
@@ -187,7 +190,11 @@ func (s *Server) serve(l net.Listener, ep Endpoint) {
 		s.mu.Unlock()
 		go func() {
 			defer s.wg.Done()
-			newSession(s, ep, id, c).run()
+			if sess := newSession(s, ep, id, c); len(ep.Script) > 0 {
+				sess.runScript() // hostile mode, script.go
+			} else {
+				sess.run()
+			}
 			s.mu.Lock()
 			delete(s.conns, c)
 			s.mu.Unlock()
