@@ -156,18 +156,37 @@ func (n *negotiation) greetAndSecure(ctx context.Context, a *attempt, tap *tapCo
 }
 
 // hello sends EHLO with the configured name, refusing net/smtp's silent HELO fallback.
+// A replyTracker under textproto's reader keeps why the EHLO failed (net/smtp forgets
+// it when it tries HELO), so a 421, a 5xx, a timeout or an oversized reply each get
+// their own error with the cause reachable.
 func (n *negotiation) hello(c *smtp.Client, w interface{ Write([]byte) (int, error) }, tap *tapConn) error {
 	guard := &heloGuard{w: w}
 	c.Text.Writer.W = bufio.NewWriter(guard)
+	orig := c.Text.Reader.R
+	tracker := &replyTracker{r: orig}
+	c.Text.Reader.R = bufio.NewReader(tracker)
+	defer func() {
+		// Nothing read ahead: drop the tracker. Otherwise keep its buffer, so no byte
+		// is lost (the STARTTLS check below sees them).
+		if c.Text.Reader.R.Buffered() == 0 {
+			c.Text.Reader.R = orig
+		}
+	}()
 	name := n.cfg.LocalName
 	if name == "" {
 		name = defaultLocalName(tap.LocalAddr())
 	}
 	if err := c.Hello(name); err != nil {
-		if guard.denied {
+		if !guard.denied {
+			return classifyReply(err, tap, "EHLO")
+		}
+		cause := tracker.failure()
+		if cause == nil {
 			return &routeError{kind: ErrTLSUnavailable, detail: errEHLORejected.Error()}
 		}
-		return classifyReply(err, tap, "EHLO")
+		re := classifyReply(cause, tap, "EHLO").(*routeError)
+		re.detail += " (no HELO fallback: it would continue without STARTTLS)"
+		return re
 	}
 	return nil
 }
