@@ -72,6 +72,9 @@ func (n *negotiation) handshake(ctx context.Context, a *attempt, connected func(
 	unwatch := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
 	tap := newTap(raw, a.route.Security == ImplicitTLS)
 	c, err := n.greetAndSecure(ctx, a, tap)
+	if tap.exceeded {
+		err = oversize(a.stage) // whatever net/smtp made of the cut-off reply
+	}
 	if err != nil {
 		unwatch()
 		if c != nil {
@@ -119,6 +122,9 @@ func (n *negotiation) greetAndSecure(ctx context.Context, a *attempt, tap *tapCo
 		if err != nil {
 			return nil, classifyReply(err, tap, "greeting")
 		}
+		if tap.exceeded {
+			return c, errOversize // the greeting was cut by the cap
+		}
 		a.reach(StageEHLO)
 		return c, n.hello(c, tc, tap)
 	}
@@ -127,6 +133,9 @@ func (n *negotiation) greetAndSecure(ctx context.Context, a *attempt, tap *tapCo
 	c, err := smtp.NewClient(tap, a.route.Host)
 	if err != nil {
 		return nil, classifyReply(err, tap, "greeting")
+	}
+	if tap.exceeded {
+		return c, errOversize // the greeting was cut by the cap
 	}
 	a.reach(StageEHLO)
 	if err := n.hello(c, tap, tap); err != nil {

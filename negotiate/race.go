@@ -280,7 +280,11 @@ func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
 		return &routeError{kind: ErrAuthFailed, detail: "could not prepare credentials", cause: err, final: true}
 	}
 	rec := &recordingAuth{Auth: auth, mech: w.conn.mechanism}
-	if err := w.conn.client.Auth(rec); err != nil {
+	err = w.conn.client.Auth(rec)
+	if w.conn.tap.exceeded {
+		return oversize(StageAuth)
+	}
+	if err != nil {
 		return classifyAuth(err, w.route.Host, rec.mech)
 	}
 	w.conn.mechanism = rec.mech

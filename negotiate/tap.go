@@ -19,6 +19,7 @@ type tapConn struct {
 	line     []byte // start of the current reply line (at most 4 bytes kept)
 	injected bool
 	accepted bool // the server answered STARTTLS with 2xx
+	exceeded bool // a read was refused for the cap: nothing read since can be trusted
 }
 
 type tapPhase int
@@ -36,6 +37,13 @@ var errOversize = fmt.Errorf("server sent more than %d bytes during negotiation"
 // errInjected reports plaintext bytes after the server's go-ahead for STARTTLS.
 var errInjected = errors.New("server sent plaintext after its STARTTLS go-ahead (possible command injection)")
 
+// oversize is the error once the cap was hit. bufio hands textproto the part of a line
+// it had when the read failed as if the line were complete, so a reply cut by the cap
+// can look like success; the cap, not that outcome, is what happened.
+func oversize(stage string) error {
+	return &routeError{kind: ErrProtocol, detail: stage + ": reply too large", cause: errOversize, final: true}
+}
+
 func newTap(c net.Conn, implicitTLS bool) *tapConn {
 	t := &tapConn{Conn: c, budget: MaxNegotiationBytes}
 	if implicitTLS {
@@ -52,6 +60,7 @@ func (t *tapConn) Read(p []byte) (int, error) {
 		return t.Conn.Read(p)
 	}
 	if t.budget <= 0 {
+		t.exceeded = true
 		return 0, errOversize
 	}
 	if len(p) > t.budget {
