@@ -145,15 +145,24 @@ func (n *negotiation) greetAndSecure(ctx context.Context, a *attempt, tap *tapCo
 	if ok, _ := c.Extension("STARTTLS"); !ok {
 		return c, &routeError{kind: ErrTLSUnavailable, detail: "server did not offer STARTTLS"}
 	}
+	// Bytes already read but not yet asked for would be taken as the STARTTLS reply,
+	// and whatever follows them silently dropped by net/smtp: an injection that the
+	// tap cannot see, because it read them before STARTTLS was sent.
+	if c.Text.Reader.R.Buffered() > 0 {
+		return c, &routeError{kind: ErrProtocol, detail: errPipelined.Error(), final: true}
+	}
 	err = c.StartTLS(tlsConfig)
 	if tap.injected {
 		return c, &routeError{kind: ErrProtocol, detail: errInjected.Error(), final: true}
 	}
 	if err != nil {
-		if !tap.accepted {
+		// net/smtp switches to TLS only after a 220; any other reply (a refusal, or a
+		// 2xx that is not 220) leaves the client in the clear.
+		cs, switched := c.TLSConnectionState()
+		switch {
+		case !switched:
 			return c, classifyReply(err, tap, "STARTTLS")
-		}
-		if cs, _ := c.TLSConnectionState(); !cs.HandshakeComplete {
+		case !cs.HandshakeComplete:
 			a.reach(StageTLS)
 			return c, classifyTLS(err, tap)
 		}

@@ -37,6 +37,10 @@ var errOversize = fmt.Errorf("server sent more than %d bytes during negotiation"
 // errInjected reports plaintext bytes after the server's go-ahead for STARTTLS.
 var errInjected = errors.New("server sent plaintext after its STARTTLS go-ahead (possible command injection)")
 
+// errPipelined reports bytes the server sent before the client sent STARTTLS, still
+// unread when it was about to: they would pose as the STARTTLS reply.
+var errPipelined = errors.New("server sent unrequested data before STARTTLS (possible response injection)")
+
 // oversize is the error once the cap was hit. bufio hands textproto the part of a line
 // it had when the read failed as if the line were complete, so a reply cut by the cap
 // can look like success; the cap, not that outcome, is what happened.
@@ -58,6 +62,9 @@ func (t *tapConn) handoff() { t.handed = true }
 func (t *tapConn) Read(p []byte) (int, error) {
 	if t.handed {
 		return t.Conn.Read(p)
+	}
+	if t.injected {
+		return 0, errInjected // fail now rather than wait for a TLS record that never comes
 	}
 	if t.budget <= 0 {
 		t.exceeded = true
