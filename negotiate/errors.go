@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinels for errors.Is. Every attempt error wraps exactly one of them.
@@ -147,8 +149,11 @@ func IsFinal(err error) bool {
 	return errors.As(err, &re) && re.final
 }
 
-// Sanitize makes server-supplied text safe for an error string or a log line: control
-// characters and invalid UTF-8 become '?', and the text is cut at 256 bytes.
+// Sanitize makes server-supplied text safe for an error string or a log line: line
+// breaks and tabs become spaces; every other rune that is not graphic (control and
+// format characters such as ESC and the bidi overrides, line and paragraph separators,
+// private-use and unassigned code points) and invalid UTF-8 become '?'; the text is cut
+// at 256 bytes and marked with "…".
 func Sanitize(s string) string {
 	const max = 256
 	var b strings.Builder
@@ -160,7 +165,7 @@ func Sanitize(s string) string {
 		switch {
 		case r == '\n' || r == '\r' || r == '\t':
 			b.WriteByte(' ')
-		case r < ' ' || r == 0x7f || r == 0xfffd || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 || (r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
+		case r == utf8.RuneError || !unicode.IsGraphic(r):
 			b.WriteByte('?')
 		default:
 			b.WriteRune(r)
