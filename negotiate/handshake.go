@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/smtp"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -216,7 +217,33 @@ func offeredMechanisms(c *smtp.Client) []string {
 	if !ok {
 		return nil
 	}
-	return strings.Fields(strings.ToUpper(params))
+	return parseMechanisms(params)
+}
+
+// parseMechanisms reads the parameters of an EHLO AUTH line. Only well-formed SASL
+// mechanism names are kept (RFC 4422 §3.1: 1 to 20 of A-Z, 0-9, '-', '_'), so nothing
+// odd a server puts there reaches a Credentials implementation or a message.
+func parseMechanisms(params string) []string {
+	var out []string
+	for _, f := range strings.Fields(strings.ToUpper(params)) {
+		if isMechanismName(f) && !slices.Contains(out, f) {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func isMechanismName(s string) bool {
+	if len(s) == 0 || len(s) > 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 var hostname = sync.OnceValue(func() string {
