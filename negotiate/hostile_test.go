@@ -3,6 +3,7 @@ package negotiate_test
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -200,12 +201,6 @@ func hostileCases() []hostileCase {
 		{name: "421 after AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(421, "4.7.0 too many"), Close: true})},
 			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.StageAuth, credsSent: true},
 
-		// 19: AUTH refused: final, the password is tried once.
-		{name: "AUTH 535", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(535, "5.7.8 bad"), Close: true})},
-			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.StageAuth, credsSent: true},
-		{name: "AUTH 454", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(454, "4.7.0 temporary"), Close: true})},
-			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.StageAuth, credsSent: true},
-
 		// 20: the server closes mid-AUTH: outcome unknown, never retried elsewhere.
 		{name: "close mid-AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Close: true})},
 			want: negotiate.ErrAuthFailed, is: []error{io.EOF}, stage: negotiate.StageAuth, credsSent: true},
@@ -254,6 +249,12 @@ func hostileCases() []hostileCase {
 		{name: "control characters in an EHLO refusal", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(),
 			smtptest.Step{Expect: "EHLO", Send: []byte("502-\x00\x08\x08\x08\r\n502 \x1b[31mred\xff\xfe\r\n")})},
 			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageEHLO, next: true},
+	}
+	// 19: AUTH refused, for good or for now: final, the password is tried once.
+	for _, code := range []int{535, 534, 530, 504, 454, 432} {
+		cases = append(cases, hostileCase{name: fmt.Sprintf("AUTH %d", code),
+			ep:   smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(code, "no"), Close: true})},
+			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.StageAuth, credsSent: true})
 	}
 	// 8: every certificate failure, on both modes: final, no credentials, no fallback.
 	for _, bad := range smtptest.BadCerts {
