@@ -423,3 +423,31 @@ func TestSlowGreetingSucceeds(t *testing.T) {
 	})
 	assert.GreaterOrEqual(t, time.Since(start), 8*time.Second)
 }
+
+// TestTarpitHoldsReadyRouteUntilDeadline: the preferred route greets and then goes
+// silent (TCP up, so a ready less-preferred route waits for it) until the context's
+// deadline. The ready route must not then try AUTH on a dead deadline and report the
+// timeout as a rejected password: nothing was sent, the route ran out of time.
+func TestTarpitHoldsReadyRouteUntilDeadline(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Config{Users: map[string]string{testUser: testPass}, Mechanisms: []string{"PLAIN"}},
+		smtptest.Endpoint{Port: 587, Script: steps(smtptest.Greet(), hang())},
+		smtptest.Endpoint{Port: healthyPort, Security: negotiate.STARTTLS})
+	dialer := srv.Dialer()
+	// The tarpit's TCP must be up before the healthy route is ready, or nothing waits.
+	dialer.Delay(srv.RouteAddr(healthyPort), 50*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	_, err := negotiate.Negotiate(ctx, negotiate.Config{
+		Routes:      srv.Routes(587, healthyPort),
+		TLSConfig:   srv.ClientTLS(),
+		Dialer:      dialer,
+		LocalName:   "client.example.test",
+		Stagger:     time.Millisecond,
+		Credentials: plainCreds{},
+	})
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.NotErrorIs(t, err, negotiate.ErrAuthFailed, "no password was tried")
+	assert.ErrorIs(t, err, negotiate.ErrUnreachable)
+	assert.False(t, srv.SawSecret(testPass))
+	assert.Empty(t, srv.AuthCommands())
+}

@@ -268,6 +268,11 @@ func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
 	if creds == nil {
 		return nil
 	}
+	if expired(ctx) {
+		// Time ran out while this route waited for a more preferred one. Sending AUTH
+		// now would fail on the deadline and read as a rejected password.
+		return &routeError{kind: ErrUnreachable, detail: "no time left to authenticate; nothing was sent"}
+	}
 	w.reach(StageAuth)
 	var auth smtp.Auth
 	var err error
