@@ -319,53 +319,95 @@ func TestClientOutlivesContext(t *testing.T) {
 	assert.Contains(t, string(msgs[0].Data), "hello")
 }
 
-// signalHandler is a slog handler that closes a channel on the first record whose
-// message and route match: a way to wait for a stage without sleeping.
-type signalHandler struct {
-	msg, route string
-	once       *sync.Once
-	ch         chan struct{}
+// signal is a slog handler that closes a channel per watched record: a way to wait for
+// a point in negotiation without sleeping. A watch matches a message and the values of
+// the attributes it names.
+type signal struct {
+	watches []*watch
 }
 
-func (h signalHandler) Enabled(context.Context, slog.Level) bool { return true }
-func (h signalHandler) WithAttrs([]slog.Attr) slog.Handler       { return h }
-func (h signalHandler) WithGroup(string) slog.Handler            { return h }
-func (h signalHandler) Handle(_ context.Context, r slog.Record) error {
-	if r.Message != h.msg {
-		return nil
+type watch struct {
+	msg   string
+	attrs map[string]string
+	once  sync.Once
+	ch    chan struct{}
+}
+
+func (s *signal) on(msg string, attrs ...string) <-chan struct{} {
+	w := &watch{msg: msg, attrs: map[string]string{}, ch: make(chan struct{})}
+	for i := 0; i+1 < len(attrs); i += 2 {
+		w.attrs[attrs[i]] = attrs[i+1]
 	}
+	s.watches = append(s.watches, w)
+	return w.ch
+}
+
+func (s *signal) Enabled(context.Context, slog.Level) bool { return true }
+func (s *signal) WithAttrs([]slog.Attr) slog.Handler       { return s }
+func (s *signal) WithGroup(string) slog.Handler            { return s }
+func (s *signal) Handle(_ context.Context, r slog.Record) error {
+	got := map[string]string{}
 	r.Attrs(func(a slog.Attr) bool {
-		if a.Key == "route" && a.Value.String() == h.route {
-			h.once.Do(func() { close(h.ch) })
-		}
+		got[a.Key] = a.Value.String()
 		return true
 	})
+	for _, w := range s.watches {
+		if r.Message != w.msg {
+			continue
+		}
+		matched := true
+		for k, v := range w.attrs {
+			matched = matched && got[k] == v
+		}
+		if matched {
+			w.once.Do(func() { close(w.ch) })
+		}
+	}
 	return nil
 }
 
-func onLog(msg, route string) (slog.Handler, <-chan struct{}) {
-	ch := make(chan struct{})
-	return signalHandler{msg: msg, route: route, once: new(sync.Once), ch: ch}, ch
+// gatedDialer holds dials to one address until a channel closes.
+type gatedDialer struct {
+	*netsim.Dialer
+	addr string
+	gate <-chan struct{}
+}
+
+func (d gatedDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	if addr == d.addr {
+		select {
+		case <-d.gate:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return d.Dialer.DialContext(ctx, network, addr)
 }
 
 // TestReadyRouteWaitsForConnectedPreferredRoute: 465 is ready while 587 has TCP up but
 // has not greeted yet. 587 is alive, so it is waited for and wins; 465 is closed unused.
+// Ordering without sleeps: 465 may dial only once 587 has reached its greeting stage
+// (its "connected" event is queued by then), and 587 may greet only once 465 is ready.
 func TestReadyRouteWaitsForConnectedPreferredRoute(t *testing.T) {
 	hold := make(chan struct{})
 	e := newEnv(t, smtptest.Config{},
 		smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS, HoldGreeting: hold},
 		smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS})
 	e.preset.Routes = e.srv.Routes(587, 465)
-	h, ready465 := onLog("smtpport: route ready", e.srv.Route(465).String())
+	sig := &signal{}
+	connected587 := sig.on("smtpport: stage", "route", e.srv.Route(587).String(), "stage", negotiate.StageGreeting)
+	ready465 := sig.on("smtpport: route ready", "route", e.srv.Route(465).String())
 	go func() {
 		<-ready465
 		close(hold)
 	}()
-	res, err := e.negotiate(t, testContext(t), smtpport.WithStagger(time.Millisecond), smtpport.WithLogger(slog.New(h)))
+	res, err := e.negotiate(t, testContext(t), smtpport.WithStagger(time.Millisecond), smtpport.WithLogger(slog.New(sig)),
+		smtpport.WithDialer(gatedDialer{Dialer: e.dialer, addr: e.srv.RouteAddr(465), gate: connected587}))
 	require.NoError(t, err)
 	assert.Equal(t, 587, res.Route.Port)
 	require.Len(t, res.Attempts, 2)
 	assert.ErrorIs(t, res.Attempts[1].Err, negotiate.ErrAbandoned)
+	assert.Equal(t, negotiate.StageReady, res.Attempts[0].Stage)
 	auths := e.srv.AuthCommands()
 	require.Len(t, auths, 1, "credentials only on the winner")
 	assert.Equal(t, 587, auths[0].Port)
