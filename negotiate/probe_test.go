@@ -1,0 +1,220 @@
+package negotiate_test
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/smtpport/smtpport/internal/netsim"
+	"github.com/smtpport/smtpport/internal/smtptest"
+	"github.com/smtpport/smtpport/negotiate"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func stageNames(r negotiate.RouteReport) []string {
+	var out []string
+	for _, s := range r.Stages {
+		out = append(out, s.Stage)
+	}
+	return out
+}
+
+// TestProbe is the table of what a probe reports for each kind of route.
+func TestProbe(t *testing.T) {
+	ca, err := smtptest.NewCA()
+	require.NoError(t, err)
+	wrong, err := ca.Issue([]string{"other.example.test"}, smtptest.CertOptions{})
+	require.NoError(t, err)
+
+	cases := []struct {
+		name      string
+		endpoint  smtptest.Endpoint
+		route     func(srv *smtptest.Server) negotiate.Route
+		block     netsim.Behaviour
+		timeout   time.Duration
+		check     func(t *testing.T, r negotiate.RouteReport)
+		wantErr   error
+		wantQuit  bool
+		wantStage []string
+	}{
+		{
+			name:      "starttls healthy",
+			endpoint:  smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS},
+			wantQuit:  true,
+			wantStage: []string{"dial", "greeting", "ehlo", "starttls", "tls", "ehlo"},
+			check: func(t *testing.T, r negotiate.RouteReport) {
+				assert.True(t, r.Ready())
+				assert.True(t, r.STARTTLSOffered)
+				assert.False(t, r.ExtensionsBeforeTLS)
+				assert.Equal(t, []string{"PLAIN", "LOGIN"}, r.Mechanisms())
+				size, ok := r.Extension("size")
+				assert.True(t, ok)
+				assert.Equal(t, "10485760", size)
+				_, ok = r.Extension("STARTTLS")
+				assert.False(t, ok, "extensions come from the post-TLS EHLO")
+			},
+		},
+		{
+			name:      "implicit tls healthy",
+			endpoint:  smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS},
+			wantQuit:  true,
+			wantStage: []string{"dial", "tls", "greeting", "ehlo"},
+			check: func(t *testing.T, r negotiate.RouteReport) {
+				assert.True(t, r.Ready())
+				assert.Equal(t, []string{"PLAIN", "LOGIN"}, r.Mechanisms())
+			},
+		},
+		{
+			name:      "plaintext only port 25",
+			endpoint:  smtptest.Endpoint{Port: 25, Security: negotiate.STARTTLS, NoSTARTTLS: true},
+			wantErr:   negotiate.ErrTLSUnavailable,
+			wantQuit:  true,
+			wantStage: []string{"dial", "greeting", "ehlo"},
+			check: func(t *testing.T, r negotiate.RouteReport) {
+				assert.Nil(t, r.TLS)
+				assert.False(t, r.STARTTLSOffered)
+				assert.True(t, r.ExtensionsBeforeTLS)
+				_, ok := r.Extension("8BITMIME")
+				assert.True(t, ok, "the pre-TLS EHLO is reported")
+				assert.Contains(t, r.Err.Error(), "did not offer STARTTLS")
+			},
+		},
+		{
+			name:      "certificate for another name",
+			endpoint:  smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS, Certificate: &wrong},
+			wantErr:   negotiate.ErrCertificate,
+			wantStage: []string{"dial", "greeting", "ehlo", "starttls", "tls"},
+			check: func(t *testing.T, r negotiate.RouteReport) {
+				require.NotNil(t, r.TLS)
+				assert.False(t, r.TLS.Verified)
+				require.NotNil(t, r.TLS.Certificate, "the certificate is reported although it failed")
+				assert.Equal(t, "CN=other.example.test", r.TLS.Certificate.Subject)
+				assert.Equal(t, "CN=smtptest CA", r.TLS.Certificate.Issuer)
+				assert.Equal(t, []string{"other.example.test"}, r.TLS.Certificate.DNSNames)
+				var hostErr x509.HostnameError
+				assert.ErrorAs(t, r.TLS.VerifyError, &hostErr)
+				assert.GreaterOrEqual(t, r.TLS.Version, uint16(tls.VersionTLS12))
+			},
+		},
+		{
+			name:     "implicit tls route on a plaintext port",
+			endpoint: smtptest.Endpoint{Port: 465, Security: negotiate.STARTTLS},
+			route: func(srv *smtptest.Server) negotiate.Route {
+				r := srv.Route(465)
+				r.Security = negotiate.ImplicitTLS
+				return r
+			},
+			wantErr:   negotiate.ErrTLSUnavailable,
+			wantStage: []string{"dial", "tls"},
+			check:     func(t *testing.T, r negotiate.RouteReport) { assert.Nil(t, r.TLS) },
+		},
+		{
+			name:      "refused",
+			endpoint:  smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS},
+			block:     netsim.Refuse,
+			wantErr:   negotiate.ErrUnreachable,
+			wantStage: []string{"dial"},
+			check: func(t *testing.T, r negotiate.RouteReport) {
+				assert.Equal(t, negotiate.ConnectRefused, r.Connect)
+			},
+		},
+		{
+			name:      "blackholed",
+			endpoint:  smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS},
+			block:     netsim.Blackhole,
+			timeout:   50 * time.Millisecond,
+			wantErr:   negotiate.ErrUnreachable,
+			wantStage: []string{"dial"},
+			check: func(t *testing.T, r negotiate.RouteReport) {
+				assert.Equal(t, negotiate.ConnectNoAnswer, r.Connect)
+				assert.GreaterOrEqual(t, r.ConnectTime, 50*time.Millisecond, "the time waited is reported")
+				assert.ErrorIs(t, r.Err, context.DeadlineExceeded)
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := smtptest.Start(t, smtptest.Config{CA: ca, Users: map[string]string{"u": "p"}}, tc.endpoint)
+			d := srv.Dialer()
+			route := srv.Route(tc.endpoint.Port)
+			if tc.route != nil {
+				route = tc.route(srv)
+			}
+			d.Set(route.Addr(), tc.block)
+			var seen []string
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			r := negotiate.Probe(ctx, negotiate.Config{
+				Dialer: d, TLSConfig: srv.ClientTLS(), LocalName: "probe.example.org", AttemptTimeout: tc.timeout,
+			}, route, func(stage string) { seen = append(seen, stage) })
+
+			assert.Equal(t, route, r.Route)
+			assert.Equal(t, tc.wantStage, stageNames(r))
+			assert.Equal(t, tc.wantStage, seen, "onStage sees every stage as it starts")
+			assert.Equal(t, tc.wantStage[len(tc.wantStage)-1], r.Stage)
+			if tc.wantErr == nil {
+				require.NoError(t, r.Err)
+				assert.Equal(t, negotiate.ConnectOpen, r.Connect)
+				assert.Equal(t, "mail.example.test ESMTP smtptest", r.Greeting)
+				require.NotNil(t, r.TLS)
+				assert.True(t, r.TLS.Verified)
+				assert.NoError(t, r.TLS.VerifyError)
+				assert.Equal(t, "CN=mail.example.test", r.TLS.Certificate.Subject)
+				assert.True(t, r.TLS.Certificate.NotAfter.After(time.Now()))
+				assert.NotZero(t, r.TLS.CipherSuite)
+			} else {
+				assert.ErrorIs(t, r.Err, tc.wantErr)
+				assert.False(t, r.Ready())
+			}
+			tc.check(t, r)
+			assert.Positive(t, r.Elapsed)
+
+			var verbs []string
+			for _, c := range srv.Commands() {
+				verb, _, _ := strings.Cut(c.Line, " ")
+				verbs = append(verbs, strings.ToUpper(verb))
+			}
+			assert.NotContains(t, verbs, "AUTH", "a probe never authenticates")
+			assert.NotContains(t, verbs, "HELO")
+			assert.NotContains(t, verbs, "MAIL")
+			if tc.wantQuit {
+				require.NotEmpty(t, verbs)
+				assert.Equal(t, "QUIT", verbs[len(verbs)-1])
+			}
+			for _, c := range srv.Commands() {
+				if strings.HasPrefix(c.Line, "EHLO") {
+					assert.Equal(t, "EHLO probe.example.org", c.Line)
+				}
+			}
+		})
+	}
+}
+
+func TestProbeCancel(t *testing.T) {
+	hold := make(chan struct{})
+	defer close(hold)
+	srv := smtptest.Start(t, smtptest.Config{}, smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS, HoldGreeting: hold})
+	ctx, cancel := context.WithCancel(context.Background())
+	r := negotiate.Probe(ctx, negotiate.Config{Dialer: srv.Dialer(), AttemptTimeout: time.Hour}, srv.Route(587),
+		func(stage string) {
+			if stage == negotiate.StageGreeting {
+				cancel() // the server holds its greeting: only the cancel can end this
+			}
+		})
+	assert.ErrorIs(t, r.Err, context.Canceled)
+	assert.Equal(t, negotiate.StageGreeting, r.Stage)
+	assert.Equal(t, negotiate.ConnectOpen, r.Connect)
+}
+
+func TestProbeConfigErrors(t *testing.T) {
+	r := negotiate.Probe(context.Background(), negotiate.Config{TLSConfig: &tls.Config{InsecureSkipVerify: true}},
+		negotiate.Route{Host: "mail.example.test", Port: 587}, nil)
+	assert.ErrorIs(t, r.Err, negotiate.ErrConfig)
+	r = negotiate.Probe(context.Background(), negotiate.Config{}, negotiate.Route{Host: "bad host", Port: 587}, nil)
+	assert.ErrorIs(t, r.Err, negotiate.ErrConfig)
+	assert.Equal(t, negotiate.ConnectFailed, r.Connect)
+}
