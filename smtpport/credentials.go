@@ -1,0 +1,78 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/smtpport/smtpport"
+	"github.com/smtpport/smtpport/negotiate"
+	"github.com/smtpport/smtpport/presets"
+	"golang.org/x/net/proxy"
+)
+
+// credFlags are the credential flags of send and probe --auth. Secrets come from
+// environment variables, never from the command line, where ps and shell history see them.
+type credFlags struct {
+	user, passwordEnv, tokenEnv string
+}
+
+func (c *credFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.user, "user", "", "user name to authenticate as (often the full email address)")
+	fs.StringVar(&c.passwordEnv, "password-env", "", "name of the environment `VAR` holding the password or app password")
+	fs.StringVar(&c.tokenEnv, "oauth2-token-env", "", "name of the environment `VAR` holding an OAuth2 access token (XOAUTH2)")
+}
+
+// credentials are resolved secrets; exactly one of password and token is set.
+type credentials struct {
+	user, password, token string
+}
+
+// resolve reads the secret from the environment. Every mistake is a usage error.
+func (c *credFlags) resolve(e *env) (credentials, error) {
+	switch {
+	case c.user == "":
+		return credentials{}, usage{errors.New("--user is required with credentials")}
+	case c.passwordEnv != "" && c.tokenEnv != "":
+		return credentials{}, usage{errors.New("give --password-env or --oauth2-token-env, not both")}
+	case c.passwordEnv == "" && c.tokenEnv == "":
+		return credentials{}, usage{errors.New("give --password-env VAR or --oauth2-token-env VAR (the secret is read from that environment variable)")}
+	}
+	name := c.passwordEnv + c.tokenEnv
+	secret := e.getenv(name)
+	if secret == "" {
+		return credentials{}, usage{fmt.Errorf("environment variable %s is empty or not set", name)}
+	}
+	if c.passwordEnv != "" {
+		return credentials{user: c.user, password: secret}, nil
+	}
+	return credentials{user: c.user, token: secret}, nil
+}
+
+// connectSettings are what every negotiation of the command shares.
+type connectSettings struct {
+	tls     *tls.Config
+	dialer  proxy.ContextDialer
+	timeout time.Duration // per route
+}
+
+func (s connectSettings) options() []smtpport.Option {
+	opts := []smtpport.Option{smtpport.WithTLSConfig(s.tls), smtpport.WithAttemptTimeout(s.timeout)}
+	if s.dialer != nil {
+		opts = append(opts, smtpport.WithDialer(s.dialer))
+	}
+	return opts
+}
+
+// negotiateWith runs smtpport.Negotiate for p with the credentials. A password goes
+// through smtpport.WithPassword; an OAuth2 token through the negotiateOAuth2 shim until
+// smtpport.WithOAuth2 lands.
+func negotiateWith(ctx context.Context, p presets.Preset, c credentials, s connectSettings) (*negotiate.Result, error) {
+	if c.token != "" {
+		return negotiateOAuth2(ctx, p, c, s)
+	}
+	return smtpport.Negotiate(ctx, p, append(s.options(), smtpport.WithPassword(c.user, c.password))...)
+}

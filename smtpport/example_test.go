@@ -1,0 +1,18 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/smtpport/smtpport/internal/netsim"
+)
+
+// TestPrintExample prints a real probe for the README: 587 blackholed (as many ISPs and
+// guest networks do), 465 and 2525 healthy, 25 plaintext only. Run it with
+//
+//	go test ./smtpport -run TestPrintExample -v
+func TestPrintExample(t *testing.T) {
+	w := newWorld(t)
+	w.block(587, netsim.Blackhole)
+	r := w.run(t, runOpts{}, "probe", "--timeout", "2s", "mail.example.test")
+	t.Logf("exit %d\n$ smtpport probe --timeout 2s mail.example.test\n%s%s", r.code, r.stdout, r.stderr)
+}

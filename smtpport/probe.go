@@ -1,0 +1,172 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/smtpport/smtpport/negotiate"
+)
+
+const probeUsage = `Usage: smtpport probe [flags] TARGET
+
+Tries every candidate route of TARGET in parallel and reports, for each: whether TCP
+connects (open, refused, or no answer: likely blocked by a firewall or ISP, with the time
+waited), the server's greeting, the security reached (STARTTLS or implicit TLS), the TLS
+version and cipher, the certificate (subject, issuer, expiry, verification), the EHLO
+extensions (AUTH mechanisms, SIZE, PIPELINING, 8BITMIME, SMTPUTF8) and the time of each
+stage. Then one verdict: the route smtpport.Dial would choose and why, or why none works.
+
+It sends EHLO, STARTTLS and QUIT only. Credentials are sent only with --auth, and only
+on the chosen route after its TLS is verified.
+
+TARGET is one of:
+  gmail                       a preset name (see 'smtpport presets'): the preset's routes
+  mail.example.com            a host: ports 587/starttls, 465/tls, 2525/starttls, and 25
+                              (for information: port 25 is for relay, Dial never uses it)
+  me@example.com              an email address: the server is discovered from DNS
+  host:2587/starttls ...      routes, tried in the order given
+
+Exit status: 0 when a route is usable, 1 when none is, 2 for a usage error.
+
+Examples:
+  smtpport probe gmail
+  smtpport probe --json mail.example.com
+  smtpport probe --ca corp-ca.pem --auth --user me --password-env SMTP_PASSWORD mail.corp.example
+`
+
+// probeDefaultTimeout bounds each route. Blackholed ports cost this much, in parallel.
+const probeDefaultTimeout = 10 * time.Second
+
+func runProbe(ctx context.Context, args []string, e *env) int {
+	fs := newFlagSet("probe")
+	asJSON := fs.Bool("json", false, "print one JSON object (\"routes\", \"choice\") instead of the report")
+	caFile := fs.String("ca", "", "also trust the CA certificates in this PEM `FILE` (a private CA)")
+	timeout := fs.Duration("timeout", probeDefaultTimeout, "how long each route may take, connect to QUIT")
+	auth := fs.Bool("auth", false, "after probing, authenticate on the chosen route (needs --user and a secret)")
+	var creds credFlags
+	creds.register(fs)
+	rest, help, err := parseArgs(fs, args)
+	switch {
+	case help:
+		printHelp(e.stdout, probeUsage, fs)
+		return exitOK
+	case err != nil:
+		return usageError(e, "probe", err)
+	case len(rest) == 0:
+		return usageError(e, "probe", errors.New("probe needs a TARGET: a preset name, a host, an email address or routes"))
+	case *timeout <= 0:
+		return usageError(e, "probe", errors.New("--timeout must be positive"))
+	case !*auth && (creds.user != "" || creds.passwordEnv != "" || creds.tokenEnv != ""):
+		return usageError(e, "probe", errors.New("credential flags need --auth (a probe sends no credentials otherwise)"))
+	}
+	var secret credentials
+	if *auth {
+		if secret, err = creds.resolve(e); err != nil {
+			return fail(e, "probe", err)
+		}
+	}
+	tlsCfg, err := tlsConfig(e, *caFile)
+	if err != nil {
+		return fail(e, "probe", err)
+	}
+	t, err := resolveTarget(ctx, rest)
+	if err != nil {
+		return fail(e, "probe", err)
+	}
+	if *auth && t.untrusted {
+		return fail(e, "probe", errors.New("--auth refused: the discovered server is outside the address's domain; name the host or preset instead"))
+	}
+	settings := connectSettings{tls: tlsCfg, dialer: e.dialer, timeout: *timeout}
+
+	if !*asJSON {
+		fmt.Fprintf(e.stdout, "Probing %s: %d routes in parallel, up to %s each (EHLO and QUIT only%s)\n",
+			t.name, len(t.candidates), duration(*timeout), map[bool]string{false: ", no credentials", true: ""}[*auth])
+		if t.note != "" {
+			fmt.Fprintln(e.stdout, t.note)
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	var prog *progress
+	if !*asJSON {
+		prog = newProgress(e.stdout, e.terminal, t)
+	}
+	reps := probeAll(ctx, t, settings, prog)
+	if prog != nil {
+		prog.close()
+	}
+	v := decide(t, reps)
+
+	var authResult *jsonAuth
+	if *auth && v.choice != nil {
+		authResult, v = authenticate(ctx, t, secret, settings, v)
+	}
+	if *asJSON {
+		out := toJSONProbe(t, reps, v)
+		out.Auth = authResult
+		if code := writeJSON(e, out); code != exitOK {
+			return code
+		}
+	} else {
+		renderReport(e.stdout, t, reps, time.Now())
+		fmt.Fprintln(e.stdout)
+		if authResult != nil {
+			renderAuth(e, authResult)
+		}
+		fmt.Fprintf(e.stdout, "Verdict: %s\n", oneLine(v.line))
+	}
+	if v.choice == nil {
+		return exitFail
+	}
+	return exitOK
+}
+
+// probeAll probes every candidate at once and returns the reports in the candidates'
+// order. Every probe has ended when it returns.
+func probeAll(ctx context.Context, t target, s connectSettings, prog *progress) []negotiate.RouteReport {
+	cfg := negotiate.Config{TLSConfig: s.tls, Dialer: s.dialer, AttemptTimeout: s.timeout}
+	reps := make([]negotiate.RouteReport, len(t.candidates))
+	var wg sync.WaitGroup
+	for i, c := range t.candidates {
+		wg.Go(func() {
+			var onStage func(string)
+			if prog != nil {
+				onStage = func(stage string) { prog.stage(i, stage) }
+			}
+			reps[i] = negotiate.Probe(ctx, cfg, c.route, onStage)
+			if prog != nil {
+				prog.finished(i, reps[i])
+			}
+		})
+	}
+	wg.Wait()
+	return reps
+}
+
+// authenticate runs the real negotiation with credentials on the probed routes and
+// replaces the predicted choice with the route that authenticated, or with none.
+func authenticate(ctx context.Context, t target, c credentials, s connectSettings, v verdict) (*jsonAuth, verdict) {
+	res, err := negotiateWith(ctx, t.preset, c, s)
+	if err != nil {
+		line := oneLine(err.Error())
+		if h := hint(err, t.preset); h != "" {
+			line += " (" + h + ")"
+		}
+		return &jsonAuth{User: c.user, Error: line}, verdict{line: "no route: authentication failed: " + line + "."}
+	}
+	defer res.Client.Quit()
+	route := res.Route
+	line := fmt.Sprintf("Dial uses %s: authenticated as %s with %s over verified %s.",
+		route, c.user, res.Mechanism, tlsVersion(res))
+	return &jsonAuth{OK: true, User: c.user, Mechanism: res.Mechanism}, verdict{choice: &route, line: line}
+}
+
+func renderAuth(e *env, a *jsonAuth) {
+	if a.OK {
+		fmt.Fprintf(e.stdout, "Auth: %s accepted with %s\n", a.User, a.Mechanism)
+		return
+	}
+	fmt.Fprintf(e.stdout, "Auth: %s failed: %s\n", a.User, a.Error)
+}
