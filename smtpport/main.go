@@ -89,6 +89,8 @@ func run(ctx context.Context, args []string, e *env) int {
 	switch args[0] {
 	case "probe":
 		return runProbe(ctx, args[1:], e)
+	case "send":
+		return runSend(ctx, args[1:], e)
 	case "presets":
 		return runPresets(args[1:], e)
 	case "help", "-h", "-help", "--help":
