@@ -157,7 +157,14 @@ func TestProbeRoutes(t *testing.T) {
 			if args == nil {
 				args = []string{"mail.example.test"}
 			}
-			r := w.run(t, runOpts{}, append([]string{"probe", "--json", "--timeout", "300ms"}, args...)...)
+			// A blackhole costs the whole timeout; elsewhere give slow CI machines room.
+			timeout := "10s"
+			for _, b := range tc.block {
+				if b == netsim.Blackhole {
+					timeout = "1s"
+				}
+			}
+			r := w.run(t, runOpts{}, append([]string{"probe", "--json", "--timeout", timeout}, args...)...)
 			assert.Equal(t, tc.wantCode, r.code, "stderr: %s", r.stderr)
 			assert.Empty(t, r.stderr)
 			out := decodeProbe(t, r)
@@ -210,7 +217,7 @@ func newWorldCA(t *testing.T, ca *smtptest.CA, endpoints ...smtptest.Endpoint) *
 func TestProbeJSONDetails(t *testing.T) {
 	w := newWorld(t)
 	w.block(2525, netsim.Blackhole)
-	r := w.run(t, runOpts{}, "probe", "mail.example.test", "--json", "--timeout", "200ms")
+	r := w.run(t, runOpts{}, "probe", "mail.example.test", "--json", "--timeout", "1s")
 	require.Equal(t, 0, r.code, r.stderr)
 	out := decodeProbe(t, r)
 	require.Len(t, out.Routes, 4)
@@ -288,12 +295,12 @@ func TestProbeText(t *testing.T) {
 		t.Run(map[bool]string{false: "plain", true: "terminal"}[terminal], func(t *testing.T) {
 			w := newWorld(t)
 			w.block(587, netsim.Blackhole)
-			r := w.run(t, runOpts{terminal: terminal}, "probe", "--timeout", "200ms", "mail.example.test")
+			r := w.run(t, runOpts{terminal: terminal}, "probe", "--timeout", "1s", "mail.example.test")
 			require.Equal(t, 0, r.code, r.stderr)
 			assert.Empty(t, r.stderr)
 			out := r.stdout
 			for _, want := range []string{
-				"Probing mail.example.test: 4 routes in parallel",
+				"Probing mail.example.test: 4 routes in parallel, up to 1s each",
 				"no credentials",
 				"mail.example.test:587/starttls  no-answer",
 				"mail.example.test:465/tls  ok",
@@ -311,16 +318,16 @@ func TestProbeText(t *testing.T) {
 			} {
 				assert.Contains(t, out, want)
 			}
-			assert.Regexp(t, `tcp          no answer after \d+ms \(likely blocked by a firewall or ISP\)`, out)
-			assert.Regexp(t, `(\n|\x1b\[2K)  587/starttls   no-answer  no answer in \d+ms: blocked by a firewall or ISP\?\n`, out)
-			assert.Regexp(t, `(\n|\x1b\[2K)  465/tls        ok         verified TLS 1.3, AUTH PLAIN LOGIN, [0-9.]+m?s\n`, out)
+			assert.Regexp(t, `tcp          no answer after [0-9.]+m?s \(likely blocked by a firewall or ISP\)`, out)
+			assert.Regexp(t, `(\n|\x1b\[2K)  587/starttls   no-answer   no answer in [0-9.]+m?s: blocked by a firewall or ISP\?\n`, out)
+			assert.Regexp(t, `(\n|\x1b\[2K)  465/tls        ok          verified TLS 1.3, AUTH PLAIN LOGIN, [0-9.]+m?s\n`, out)
 			assert.True(t, strings.HasSuffix(out, ".\n"), "the verdict is the last line")
 			if terminal {
 				assert.Contains(t, out, "\x1b[4A", "redraws move up over the four route lines")
 				assert.Contains(t, out, "\r\x1b[2K")
 			} else {
 				assert.NotContains(t, out, "\x1b[", "no escape codes when stdout is not a terminal")
-				assert.Equal(t, 1, strings.Count(out, "  587/starttls   no-answer  "), "one plain line per route")
+				assert.Equal(t, 1, strings.Count(out, "  587/starttls   no-answer   "), "one plain line per route")
 			}
 		})
 	}

@@ -94,7 +94,7 @@ func (p *progress) stage(i int, stage string) {
 func (p *progress) finished(i int, r negotiate.RouteReport) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.done[i] = fmt.Sprintf("%-10s %s", status(r), summary(r))
+	p.done[i] = fmt.Sprintf("%-11s %s", status(r), summary(r))
 	if p.live {
 		p.redraw()
 		return
@@ -122,7 +122,7 @@ func (p *progress) redraw() {
 	for i, label := range p.labels {
 		state := p.done[i]
 		if state == "" {
-			state = fmt.Sprintf("%-10s %.1fs", waiting(p.stages[i]), time.Since(p.starts[i]).Seconds())
+			state = fmt.Sprintf("%-11s %.1fs", waiting(p.stages[i]), time.Since(p.starts[i]).Seconds())
 		}
 		line := "  " + label + "  " + state
 		if r := []rune(line); len(r) > lineWidth {
