@@ -1,0 +1,120 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/smtpport/smtpport/internal/smtptest"
+	"github.com/smtpport/smtpport/negotiate"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// openPTY opens a pseudo-terminal pair with the Linux ioctls on /dev/ptmx (what
+// posix_openpt, unlockpt and ptsname do), so the test needs neither a pty library
+// nor tmux.
+func openPTY() (master, slave *os.File, err error) {
+	master, err = os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	var unlock int32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCSPTLCK, uintptr(unsafe.Pointer(&unlock))); errno != 0 {
+		master.Close()
+		return nil, nil, fmt.Errorf("unlockpt: %w", errno)
+	}
+	var n uint32
+	if _, _, errno := syscall.Syscall(syscall.SYS_IOCTL, master.Fd(), syscall.TIOCGPTN, uintptr(unsafe.Pointer(&n))); errno != 0 {
+		master.Close()
+		return nil, nil, fmt.Errorf("ptsname: %w", errno)
+	}
+	slave, err = os.OpenFile("/dev/pts/"+strconv.Itoa(int(n)), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		master.Close()
+		return nil, nil, err
+	}
+	return master, slave, nil
+}
+
+// TestTerminalProgress builds the binary and runs 'smtpport probe' on a real
+// pseudo-terminal against a server on loopback: one healthy STARTTLS route, one
+// healthy implicit-TLS route, and one that accepts but holds its greeting, so the
+// live line of that route is redrawn while it waits.
+func TestTerminalProgress(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "smtpport")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "go build: %s", out)
+
+	hold := make(chan struct{})
+	srv, err := smtptest.NewServer(smtptest.Config{Hostname: "127.0.0.1"})
+	require.NoError(t, err)
+	t.Cleanup(func() { close(hold); srv.Close() })
+	var routes []string
+	for _, ep := range []smtptest.Endpoint{
+		{Port: 587, Security: negotiate.STARTTLS},
+		{Port: 465, Security: negotiate.ImplicitTLS},
+		{Port: 2525, Security: negotiate.STARTTLS, HoldGreeting: hold},
+	} {
+		addr, err := srv.Listen(ep)
+		require.NoError(t, err)
+		routes = append(routes, addr+"/"+ep.Security.String())
+	}
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(caFile, caPEM(srv.CA()), 0o600))
+
+	master, slave, err := openPTY()
+	require.NoError(t, err)
+	defer master.Close()
+	cmd := exec.Command(bin, append([]string{"probe", "--ca", caFile, "--timeout", "1500ms"}, routes...)...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = slave, slave, slave
+	cmd.Env = append(os.Environ(), "TERM=xterm")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	require.NoError(t, cmd.Start())
+	slave.Close() // the child holds its own copies; EOF (EIO) comes when it exits
+
+	var screen bytes.Buffer
+	copied := make(chan error, 1)
+	go func() {
+		_, err := io.Copy(&screen, master)
+		copied <- err
+	}()
+	waitErr := cmd.Wait()
+	select {
+	case err := <-copied:
+		var pathErr *os.PathError
+		if err != nil && !(errors.As(err, &pathErr) && errors.Is(err, syscall.EIO)) {
+			t.Errorf("reading the terminal: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		master.Close()
+		<-copied
+		t.Fatal("the terminal did not close after the command exited")
+	}
+	require.NoError(t, waitErr, "exit status 0: a route is usable; screen:\n%s", screen.String())
+
+	got := screen.String()
+	assert.Contains(t, got, "\x1b[3A", "cursor up over the three route lines")
+	assert.Contains(t, got, "\r\x1b[2K", "each line cleared before it is redrawn")
+	_, held, _ := strings.Cut(routes[2], ":") // "41687/starttls": one host, so lines name the port
+	assert.Regexp(t, regexp.QuoteMeta(held)+`\s+greeting…\s+0\.[1-9]s`, got, "the held route's line counts up while it waits")
+	assert.Regexp(t, regexp.QuoteMeta(held)+`\s+greeting…\s+1\.[0-4]s`, got)
+	assert.Regexp(t, regexp.QuoteMeta(held)+`\s+unreachable\s+at greeting after 1\.5s`, got)
+	assert.Contains(t, got, "ok          verified TLS 1.3, AUTH PLAIN LOGIN")
+	assert.Contains(t, got, "Verdict: Dial would use "+routes[0][:len(routes[0])-len("/starttls")]+"/starttls")
+	assert.Contains(t, got, "certificate  CN=127.0.0.1, issued by CN=smtptest CA")
+}
