@@ -20,7 +20,8 @@ const (
 	ConnectOpen     ConnectResult = "open"      // TCP is up
 	ConnectRefused  ConnectResult = "refused"   // a reset: nothing listens, or a firewall rejects
 	ConnectNoAnswer ConnectResult = "no answer" // nothing came back: a firewall or ISP drops the packets
-	ConnectFailed   ConnectResult = "failed"    // anything else: DNS, no route to host, cancelled
+	ConnectNoHost   ConnectResult = "no host"   // the host name did not resolve
+	ConnectFailed   ConnectResult = "failed"    // anything else: no route to host, cancelled
 )
 
 // StageTime is how long one stage of a probe took.
@@ -72,7 +73,7 @@ type RouteReport struct {
 	TLS *TLSInfo
 	// Extensions from the post-TLS EHLO, or from the pre-TLS EHLO when TLS was not
 	// reached (ExtensionsBeforeTLS is then true). A plaintext AUTH offer is reported but
-	// never used.
+	// never used. Nil when no EHLO reply was read.
 	Extensions          []Extension
 	ExtensionsBeforeTLS bool
 	// Stages in the order they ran, each with its duration; the last one is the stage
@@ -373,6 +374,10 @@ func connectResult(err error) ConnectResult {
 		return ConnectRefused
 	case isTimeout(err):
 		return ConnectNoAnswer
+	}
+	var dnsErr *net.DNSError
+	if errors.As(err, &dnsErr) {
+		return ConnectNoHost
 	}
 	return ConnectFailed
 }

@@ -79,6 +79,8 @@ func connectPhrase(r negotiate.RouteReport) string {
 		return "refused after " + duration(r.ConnectTime)
 	case negotiate.ConnectNoAnswer:
 		return "no answer after " + duration(r.ConnectTime) + " (likely blocked by a firewall or ISP)"
+	case negotiate.ConnectNoHost:
+		return "not tried: the host name does not resolve"
 	}
 	return "failed after " + duration(r.ConnectTime)
 }

@@ -4,6 +4,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -15,7 +16,8 @@ const (
 	statusOK             = "ok"              // verified TLS and a post-TLS EHLO: usable
 	statusRefused        = "refused"         // TCP reset
 	statusNoAnswer       = "no-answer"       // TCP connect timed out: blocked
-	statusConnectFailed  = "connect-failed"  // DNS, no route to host...
+	statusNoHost         = "no-host"         // the host name did not resolve
+	statusConnectFailed  = "connect-failed"  // no route to host...
 	statusNoTLS          = "no-tls"          // STARTTLS missing or refused, TLS handshake failed
 	statusBadCertificate = "bad-certificate" // certificate did not verify
 	statusProtocol       = "protocol-error"  // injection, oversized replies
@@ -34,6 +36,8 @@ func status(r negotiate.RouteReport) string {
 		return statusRefused
 	case r.Connect == negotiate.ConnectNoAnswer:
 		return statusNoAnswer
+	case r.Connect == negotiate.ConnectNoHost:
+		return statusNoHost
 	case r.Connect == negotiate.ConnectFailed:
 		return statusConnectFailed
 	case errors.Is(r.Err, negotiate.ErrCertificate):
@@ -55,6 +59,8 @@ func statusPhrase(r negotiate.RouteReport) string {
 		return "no TLS"
 	case statusConnectFailed:
 		return "connect failed"
+	case statusNoHost:
+		return "no such host"
 	default:
 		return strings.ReplaceAll(s, "-", " ")
 	}
@@ -75,6 +81,11 @@ func summary(r negotiate.RouteReport) string {
 		return "refused in " + duration(r.ConnectTime) + ": nothing listens, or a firewall rejects"
 	case statusNoAnswer:
 		return "no answer in " + duration(r.ConnectTime) + ": blocked by a firewall or ISP?"
+	case statusNoHost:
+		var dnsErr *net.DNSError
+		if errors.As(r.Err, &dnsErr) {
+			return "host name does not resolve: " + negotiate.Sanitize(dnsErr.Error())
+		}
 	case statusNoTLS:
 		if r.Stage == negotiate.StageEHLO && !r.STARTTLSOffered && r.Route.Security == negotiate.STARTTLS {
 			return "plaintext only: STARTTLS not offered (smtpport never sends in plaintext)"

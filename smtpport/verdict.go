@@ -52,7 +52,7 @@ func decide(t target, reps []negotiate.RouteReport) verdict {
 
 // advice says what the failures have in common and what to try.
 func advice(t target, reps []negotiate.RouteReport) string {
-	blocked, noTLS := true, false
+	blocked, noTLS, noHost := true, false, true
 	relayOK := false
 	for i, c := range t.candidates {
 		s := status(reps[i])
@@ -61,10 +61,13 @@ func advice(t target, reps []negotiate.RouteReport) string {
 			continue
 		}
 		blocked = blocked && (s == statusNoAnswer || s == statusRefused)
+		noHost = noHost && s == statusNoHost
 		noTLS = noTLS || s == statusNoTLS
 	}
 	var hints []string
 	switch {
+	case noHost:
+		hints = append(hints, "the host name does not resolve from here; check its spelling and this machine's DNS")
 	case blocked:
 		hints = append(hints, "the submission ports look blocked from this network (firewall or ISP); try another network, or a provider that offers port 2525")
 	case noTLS:
