@@ -21,7 +21,7 @@ type credFlags struct {
 }
 
 func (c *credFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.user, "user", "", "user name to authenticate as (often the full email address)")
+	fs.StringVar(&c.user, "user", "", "`USER` name to authenticate as (often the full email address)")
 	fs.StringVar(&c.passwordEnv, "password-env", "", "name of the environment `VAR` holding the password or app password")
 	fs.StringVar(&c.tokenEnv, "oauth2-token-env", "", "name of the environment `VAR` holding an OAuth2 access token (XOAUTH2)")
 }

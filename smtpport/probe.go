@@ -44,7 +44,7 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 	fs := newFlagSet("probe")
 	asJSON := fs.Bool("json", false, "print one JSON object (\"routes\", \"choice\") instead of the report")
 	caFile := fs.String("ca", "", "also trust the CA certificates in this PEM `FILE` (a private CA)")
-	timeout := fs.Duration("timeout", probeDefaultTimeout, "how long each route may take, connect to QUIT")
+	timeout := fs.Duration("timeout", probeDefaultTimeout, "how long each route may take, connect to QUIT (e.g. 30s)")
 	auth := fs.Bool("auth", false, "after probing, authenticate on the chosen route (needs --user and a secret)")
 	var creds credFlags
 	creds.register(fs)

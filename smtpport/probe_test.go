@@ -149,6 +149,7 @@ func TestProbeRoutes(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel() // each blackhole costs the whole timeout
 			w := newWorldCA(t, ca, tc.endpoints...)
 			for port, b := range tc.block {
 				w.block(port, b)
@@ -161,7 +162,7 @@ func TestProbeRoutes(t *testing.T) {
 			timeout := "10s"
 			for _, b := range tc.block {
 				if b == netsim.Blackhole {
-					timeout = "1s"
+					timeout = "3s"
 				}
 			}
 			r := w.run(t, runOpts{}, append([]string{"probe", "--json", "--timeout", timeout}, args...)...)
@@ -217,7 +218,7 @@ func newWorldCA(t *testing.T, ca *smtptest.CA, endpoints ...smtptest.Endpoint) *
 func TestProbeJSONDetails(t *testing.T) {
 	w := newWorld(t)
 	w.block(2525, netsim.Blackhole)
-	r := w.run(t, runOpts{}, "probe", "mail.example.test", "--json", "--timeout", "1s")
+	r := w.run(t, runOpts{}, "probe", "mail.example.test", "--json", "--timeout", "3s")
 	require.Equal(t, 0, r.code, r.stderr)
 	out := decodeProbe(t, r)
 	require.Len(t, out.Routes, 4)
@@ -293,14 +294,15 @@ func TestProbeJSONDetails(t *testing.T) {
 func TestProbeText(t *testing.T) {
 	for _, terminal := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plain", true: "terminal"}[terminal], func(t *testing.T) {
+			t.Parallel()
 			w := newWorld(t)
 			w.block(587, netsim.Blackhole)
-			r := w.run(t, runOpts{terminal: terminal}, "probe", "--timeout", "1s", "mail.example.test")
+			r := w.run(t, runOpts{terminal: terminal}, "probe", "--timeout", "3s", "mail.example.test")
 			require.Equal(t, 0, r.code, r.stderr)
 			assert.Empty(t, r.stderr)
 			out := r.stdout
 			for _, want := range []string{
-				"Probing mail.example.test: 4 routes in parallel, up to 1s each",
+				"Probing mail.example.test: 4 routes in parallel, up to 3s each",
 				"no credentials",
 				"mail.example.test:587/starttls  no-answer",
 				"mail.example.test:465/tls  ok",
