@@ -15,4 +15,19 @@ func TestPrintExample(t *testing.T) {
 	w.block(587, netsim.Blackhole)
 	r := w.run(t, runOpts{}, "probe", "--timeout", "2s", "mail.example.test")
 	t.Logf("exit %d\n$ smtpport probe --timeout 2s mail.example.test\n%s%s", r.code, r.stdout, r.stderr)
+	r = w.run(t, runOpts{}, "probe", "--json", "--timeout", "2s", "mail.example.test:465/tls")
+	t.Logf("exit %d\n$ smtpport probe --json mail.example.test:465/tls\n%s%s", r.code, r.stdout, r.stderr)
+}
+
+// TestPrintSendExample prints a real send for the README.
+func TestPrintSendExample(t *testing.T) {
+	w := newWorld(t)
+	w.block(587, netsim.Blackhole)
+	r := w.run(t, runOpts{stdin: message, env: map[string]string{passVar: testPass}},
+		"send", "--host", "mail.example.test", "--user", testUser, "--password-env", passVar,
+		"--from", testUser, "--to", "bob@example.test")
+	t.Logf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	r = w.run(t, runOpts{env: map[string]string{passVar: "wrong"}},
+		"send", "--dry-run", "--host", "mail.example.test", "--user", testUser, "--password-env", passVar)
+	t.Logf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 }
