@@ -12,6 +12,7 @@ import (
 	"github.com/smtpport/smtpport/negotiate"
 	"github.com/smtpport/smtpport/presets"
 	"golang.org/x/net/proxy"
+	"golang.org/x/oauth2"
 )
 
 // credFlags are the credential flags of send and probe --auth. Secrets come from
@@ -23,7 +24,7 @@ type credFlags struct {
 func (c *credFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.user, "user", "", "`USER` name to authenticate as (often the full email address)")
 	fs.StringVar(&c.passwordEnv, "password-env", "", "name of the environment `VAR` holding the password or app password")
-	fs.StringVar(&c.tokenEnv, "oauth2-token-env", "", "name of the environment `VAR` holding an OAuth2 access token (XOAUTH2)")
+	fs.StringVar(&c.tokenEnv, "oauth2-token-env", "", "name of the environment `VAR` holding an OAuth2 access token (XOAUTH2 or OAUTHBEARER)")
 }
 
 // credentials are resolved secrets; exactly one of password and token is set.
@@ -67,12 +68,13 @@ func (s connectSettings) options() []smtpport.Option {
 	return opts
 }
 
-// negotiateWith runs smtpport.Negotiate for p with the credentials. A password goes
-// through smtpport.WithPassword; an OAuth2 token through the negotiateOAuth2 shim until
-// smtpport.WithOAuth2 lands.
+// negotiateWith runs smtpport.Negotiate for p with the credentials: a password through
+// smtpport.WithPassword, an access token through smtpport.WithOAuth2 (XOAUTH2 or
+// OAUTHBEARER, as the server offers).
 func negotiateWith(ctx context.Context, p presets.Preset, c credentials, s connectSettings) (*negotiate.Result, error) {
+	auth := smtpport.WithPassword(c.user, c.password)
 	if c.token != "" {
-		return negotiateOAuth2(ctx, p, c, s)
+		auth = smtpport.WithOAuth2(c.user, oauth2.StaticTokenSource(&oauth2.Token{AccessToken: c.token}))
 	}
-	return smtpport.Negotiate(ctx, p, append(s.options(), smtpport.WithPassword(c.user, c.password))...)
+	return smtpport.Negotiate(ctx, p, append(s.options(), auth)...)
 }

@@ -21,9 +21,13 @@ func fail(e *env, command string, err error) int {
 	return exitFail
 }
 
-// hint says what to do about a negotiation error, from its sentinel and the preset's
-// note (which names the provider's own error codes, e.g. Gmail's 535 5.7.8).
+// hint says what to do about a negotiation error: nothing when the error carries a
+// hint of its own (negotiate.Hint: a known provider reply, already in its text), else
+// advice from its sentinel and the preset's note.
 func hint(err error, p presets.Preset) string {
+	if negotiate.Hint(err) != "" {
+		return ""
+	}
 	switch {
 	case errors.Is(err, smtpport.ErrAuthFailed):
 		if p.Note != "" {

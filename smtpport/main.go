@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/signal"
 
+	"github.com/smtpport/smtpport/presets"
 	"golang.org/x/net/proxy"
 )
 
@@ -41,6 +42,8 @@ type env struct {
 	// roots, when not nil, replaces the system roots (tests trust their test CA).
 	// --ca adds to whichever roots apply.
 	roots *x509.CertPool
+	// discover configures presets.Discover (tests give it a fake resolver).
+	discover []presets.DiscoverOption
 }
 
 func main() {

@@ -11,6 +11,7 @@ import (
 	"github.com/smtpport/smtpport/internal/netsim"
 	"github.com/smtpport/smtpport/internal/smtptest"
 	"github.com/smtpport/smtpport/negotiate"
+	"github.com/smtpport/smtpport/presets"
 	"go.uber.org/goleak"
 )
 
@@ -74,6 +75,7 @@ type runOpts struct {
 	terminal bool
 	// systemRoots: trust the system roots instead of the test CA (for --ca tests).
 	systemRoots bool
+	discover    []presets.DiscoverOption
 }
 
 func (w *world) run(t *testing.T, o runOpts, args ...string) result {
@@ -91,6 +93,7 @@ func (w *world) run(t *testing.T, o runOpts, args ...string) result {
 	if o.systemRoots {
 		e.roots = nil
 	}
+	e.discover = o.discover
 	code := run(ctx, args, e)
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
@@ -98,4 +101,10 @@ func (w *world) run(t *testing.T, o runOpts, args ...string) result {
 // caPEM is the test CA's certificate as a PEM file's contents, for --ca.
 func caPEM(ca *smtptest.CA) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: ca.Certificate().Raw})
+}
+
+// runDiscover runs the command with discovery options and a password in the environment.
+func (w *world) runDiscover(t *testing.T, opts []presets.DiscoverOption, args ...string) result {
+	t.Helper()
+	return w.run(t, runOpts{discover: opts, env: map[string]string{passVar: testPass}}, args...)
 }

@@ -52,7 +52,7 @@ func runPresets(args []string, e *env) int {
 	case len(rest) > 0:
 		return usageError(e, "presets", fmt.Errorf("presets takes no arguments, got %q", rest[0]))
 	}
-	all := allPresets()
+	all := presets.All()
 	if *asJSON {
 		out := make([]jsonPreset, 0, len(all))
 		for _, p := range all {

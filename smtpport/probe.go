@@ -72,7 +72,7 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 	if err != nil {
 		return fail(e, "probe", err)
 	}
-	t, err := resolveTarget(ctx, rest)
+	t, err := resolveTarget(ctx, rest, e.discover...)
 	if err != nil {
 		return fail(e, "probe", err)
 	}

@@ -73,7 +73,7 @@ func runSend(ctx context.Context, args []string, e *env) int {
 	p := presets.Custom(*host)
 	if *presetName != "" {
 		var ok bool
-		if p, ok = lookupPreset(*presetName); !ok {
+		if p, ok = presets.Lookup(*presetName); !ok {
 			return usageError(e, "send", fmt.Errorf("unknown preset %q; 'smtpport presets' lists them", *presetName))
 		}
 	} else if err := (negotiate.Route{Host: *host, Port: 587}).Validate(); err != nil {

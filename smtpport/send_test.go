@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/smtpport/smtpport/internal/netsim"
+	"github.com/smtpport/smtpport/internal/smtptest"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -104,7 +105,7 @@ func TestSendFailures(t *testing.T) {
 		},
 		{
 			name: "oauth2 token, server without XOAUTH2", args: []string{"--oauth2-token-env", "TOKEN"}, env: map[string]string{"TOKEN": "ya29.secret"},
-			wantCode: 1, stderr: []string{"a token needs XOAUTH2"},
+			wantCode: 1, stderr: []string{"server offers PLAIN LOGIN; these credentials can use XOAUTH2 OAUTHBEARER"},
 		},
 		{name: "no secret variable", args: []string{"--password-env", "UNSET"}, wantCode: 2, stderr: []string{"smtpport: environment variable UNSET is empty or not set"}},
 		{name: "two secrets", args: []string{"--password-env", "A", "--oauth2-token-env", "B"}, wantCode: 2, stderr: []string{"not both"}},
@@ -144,4 +145,41 @@ func TestSendHelp(t *testing.T) {
 	for _, want := range []string{"Usage: smtpport send", "--password-env VAR", "--oauth2-token-env VAR", "--to ADDRESS", "--dry-run"} {
 		assert.Contains(t, r.stdout, want)
 	}
+}
+
+func TestSendOAuth2(t *testing.T) {
+	const token = "ya29.test-token"
+	srv := smtptest.Start(t, smtptest.Config{
+		Mechanisms: []string{"PLAIN", "XOAUTH2"},
+		Tokens:     map[string]string{testUser: token},
+	}, smtptest.Submission()...)
+	w := &world{srv: srv, dialer: srv.Dialer()}
+	r := w.run(t, runOpts{stdin: message, env: map[string]string{"TOKEN": token}},
+		"send", "--host", "mail.example.test", "--user", testUser, "--oauth2-token-env", "TOKEN",
+		"--from", testUser, "--to", "bob@example.test")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "route: mail.example.test:587/starttls (TLS 1.3, AUTH XOAUTH2 as alice@example.test)\n")
+	assert.Contains(t, r.stdout, "server: 250 2.0.0 queued\n")
+	assert.NotContains(t, r.stdout, token)
+	msgs := srv.Messages()
+	require.Len(t, msgs, 1)
+	assert.Equal(t, testUser, msgs[0].User)
+}
+
+// TestSendProviderHint: a known provider reply carries its own hint, which the one-line
+// error shows once, without the command's generic advice.
+func TestSendProviderHint(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Config{
+		Users: map[string]string{testUser: testPass},
+		AuthReply: func(string) string {
+			return "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
+		},
+	}, smtptest.Submission()...)
+	w := &world{srv: srv, dialer: srv.Dialer()}
+	r := w.run(t, runOpts{env: map[string]string{passVar: testPass}},
+		"send", "--dry-run", "--host", "mail.example.test", "--user", testUser, "--password-env", passVar)
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %s", r.stderr)
+	assert.Contains(t, r.stderr, "SMTP AUTH disabled for this tenant or mailbox")
+	assert.NotContains(t, r.stderr, "hint: check --user", "no generic advice beside the provider's")
 }

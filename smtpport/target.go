@@ -34,7 +34,7 @@ type target struct {
 // resolveTarget turns the probe's arguments into candidate routes: routes when every
 // argument is host:port/security, else one argument that is a preset name, an email
 // address (discovery) or a host.
-func resolveTarget(ctx context.Context, args []string) (target, error) {
+func resolveTarget(ctx context.Context, args []string, opts ...presets.DiscoverOption) (target, error) {
 	if strings.Contains(args[0], "/") {
 		t := target{name: strings.Join(args, " "), kind: "routes"}
 		for _, a := range args {
@@ -52,17 +52,17 @@ func resolveTarget(ctx context.Context, args []string) (target, error) {
 		return target{}, usage{fmt.Errorf("one TARGET at a time (or several host:port/security routes), got %q", args)}
 	}
 	name := args[0]
-	if p, ok := lookupPreset(name); ok {
+	if p, ok := presets.Lookup(name); ok {
 		return presetTarget(name, "preset", p), nil
 	}
 	if strings.Contains(name, "@") {
-		d, err := discover(ctx, name)
+		d, err := presets.Discover(ctx, name, opts...)
 		if err != nil {
 			return target{}, fmt.Errorf("discovery for %s: %w", name, err)
 		}
-		t := presetTarget(name, "address", d.preset)
-		t.untrusted = !d.trusted
-		t.note = fmt.Sprintf("%s: found %s by %s", name, presetHosts(d.preset), d.source)
+		t := presetTarget(name, "address", d.Preset)
+		t.untrusted = !d.Trusted
+		t.note = fmt.Sprintf("Discovered %s for %s by %s: %s", presetHosts(d.Preset), name, d.Source, negotiate.Sanitize(d.Evidence))
 		if t.untrusted {
 			t.note += " (outside the address's domain: not trusted with credentials)"
 		}

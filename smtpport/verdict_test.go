@@ -133,6 +133,17 @@ func TestResolveTarget(t *testing.T) {
 		{Host: "b.example", Port: 2465, Security: negotiate.ImplicitTLS},
 	}, tg.preset.Routes)
 
-	_, err = resolveTarget(ctx, []string{"me@example.org"})
-	assert.ErrorIs(t, err, errNoDiscovery)
+	tg, err = resolveTarget(ctx, []string{"alice@example.test"}, fakeDNS(map[string]string{
+		"submissions": "mail.example.test:465", "submission": "mail.example.test:587"})...)
+	require.NoError(t, err)
+	assert.Equal(t, "address", tg.kind)
+	assert.False(t, tg.untrusted)
+	assert.Equal(t, []negotiate.Route{
+		{Host: "mail.example.test", Port: 465, Security: negotiate.ImplicitTLS},
+		{Host: "mail.example.test", Port: 587, Security: negotiate.STARTTLS},
+	}, tg.preset.Routes)
+	assert.Contains(t, tg.note, "by srv")
+
+	_, err = resolveTarget(ctx, []string{"alice@example.test"}, fakeDNS(nil)...)
+	assert.ErrorIs(t, err, presets.ErrNotFound)
 }
