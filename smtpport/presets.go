@@ -16,6 +16,8 @@ const presetsUsage = `Usage: smtpport presets [--json]
 Lists the mail providers smtpport knows: the name to pass to 'smtpport probe' and
 'smtpport send --preset', the submission host, the routes in the order smtpport tries
 them, and the SASL mechanisms the provider accepts ("any" when not restricted).
+Names are matched ignoring case and punctuation, and common aliases work (o365,
+google, hotmail). Amazon SES takes its region: ses-eu-west-1.
 `
 
 // jsonPreset is one element of 'smtpport presets --json'.
@@ -73,6 +75,7 @@ func runPresets(args []string, e *env) int {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", p.Name, presetHosts(p), presetRoutes(p), presetAuth(p))
 	}
 	tw.Flush()
+	fmt.Fprintln(e.stdout, "\nAmazon SES is regional: use ses-REGION, e.g. ses-eu-west-1.")
 	return exitOK
 }
 

@@ -115,6 +115,14 @@ func TestResolveTarget(t *testing.T) {
 	assert.Equal(t, presets.Gmail.Routes[0], tg.candidates[0].route)
 	assert.True(t, tg.candidates[1].dial)
 
+	tg, err = resolveTarget(ctx, []string{"o365"})
+	require.NoError(t, err)
+	assert.Equal(t, "office365", tg.preset.Name, "aliases work")
+	tg, err = resolveTarget(ctx, []string{"ses-eu-west-1"})
+	require.NoError(t, err)
+	assert.Equal(t, "preset", tg.kind)
+	assert.Equal(t, "email-smtp.eu-west-1.amazonaws.com", tg.candidates[0].route.Host)
+
 	tg, err = resolveTarget(ctx, []string{"mail.example.org"})
 	require.NoError(t, err)
 	assert.Equal(t, "host", tg.kind)
