@@ -440,3 +440,15 @@ func TestProbeCA(t *testing.T) {
 	assert.Equal(t, "CN=mail.example.test", out.Routes[0].TLS.Subject, "the certificate is reported though it failed")
 	assert.Contains(t, out.Routes[0].TLS.VerifyError, "unknown authority")
 }
+
+func TestProbeAuthText(t *testing.T) {
+	w := newWorld(t)
+	r := w.run(t, runOpts{env: map[string]string{passVar: testPass}},
+		"probe", "--auth", "--user", testUser, "--password-env", passVar, "mail.example.test")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "(EHLO and QUIT only)\n", "the header does not promise 'no credentials'")
+	assert.Contains(t, r.stdout, "\nAuth: alice@example.test accepted with PLAIN\n")
+	assert.True(t, strings.HasSuffix(r.stdout,
+		"Verdict: Dial uses mail.example.test:587/starttls: authenticated as alice@example.test with PLAIN over verified TLS 1.3.\n"), r.stdout)
+	assert.NotContains(t, r.stdout, testPass)
+}
