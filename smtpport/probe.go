@@ -82,8 +82,12 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 	settings := connectSettings{tls: tlsCfg, dialer: e.dialer, timeout: *timeout}
 
 	if !*asJSON {
-		fmt.Fprintf(e.stdout, "Probing %s: %d routes in parallel, up to %s each (EHLO and QUIT only%s)\n",
-			t.name, len(t.candidates), duration(*timeout), map[bool]string{false: ", no credentials", true: ""}[*auth])
+		promise := "EHLO and QUIT only, no credentials"
+		if *auth {
+			promise = "EHLO and QUIT only"
+		}
+		fmt.Fprintf(e.stdout, "Probing %s: %d routes in parallel, up to %s each (%s)\n",
+			t.name, len(t.candidates), duration(*timeout), promise)
 		if t.note != "" {
 			fmt.Fprintln(e.stdout, t.note)
 		}
