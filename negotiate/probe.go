@@ -100,13 +100,14 @@ func (r RouteReport) Extension(keyword string) (params string, ok bool) {
 	return "", false
 }
 
-// Mechanisms lists the advertised AUTH mechanisms, upper case.
+// Mechanisms lists the advertised AUTH mechanisms, upper case, keeping only well-formed
+// SASL names as Negotiate does.
 func (r RouteReport) Mechanisms() []string {
 	params, ok := r.Extension("AUTH")
 	if !ok {
 		return nil
 	}
-	return strings.Fields(strings.ToUpper(params))
+	return parseMechanisms(params)
 }
 
 // Probe connects to one route and reports, stage by stage, how far it gets: TCP, the
@@ -205,9 +206,18 @@ func (p *prober) run(ctx context.Context) {
 		p.rep.Err = classifyReply(err, tap, "greeting")
 		return
 	}
+	if tap.exceeded { // the greeting was cut by the cap and only looks complete
+		p.rep.Err = oversize("greeting")
+		return
+	}
 	p.rep.Greeting = Sanitize(strings.SplitN(greeting, "\n", 2)[0])
 	p.enter(StageEHLO)
-	if p.rep.Extensions, err = p.ehlo(text); err != nil {
+	if p.rep.Extensions, err = p.ehlo(text); err != nil || tap.exceeded {
+		p.rep.Extensions = nil
+		if tap.exceeded {
+			p.rep.Err = oversize("EHLO")
+			return
+		}
 		p.rep.Err = classifyReply(err, tap, "EHLO")
 		p.quit(ctx, text)
 		return
@@ -225,6 +235,11 @@ func (p *prober) run(ctx context.Context) {
 		return
 	}
 	p.enter(StageSTARTTLS)
+	// Bytes read but not asked for would pose as the STARTTLS reply (see greetAndSecure).
+	if text.R.Buffered() > 0 {
+		p.rep.Err = &routeError{kind: ErrProtocol, detail: errPipelined.Error(), final: true}
+		return
+	}
 	err = p.command(text, "STARTTLS", 220)
 	if tap.injected || (err == nil && text.R.Buffered() > 0) {
 		p.rep.Err = &routeError{kind: ErrProtocol, detail: errInjected.Error(), final: true}
@@ -249,6 +264,10 @@ func (p *prober) run(ctx context.Context) {
 	text = textproto.NewConn(tc)
 	p.enter(StageEHLO)
 	ext, err := p.ehlo(text)
+	if tap.exceeded {
+		p.rep.Err = oversize("EHLO after TLS")
+		return
+	}
 	if err != nil {
 		p.rep.Err = classifyReply(err, tap, "EHLO after TLS")
 		return

@@ -218,3 +218,64 @@ func TestProbeConfigErrors(t *testing.T) {
 	assert.ErrorIs(t, r.Err, negotiate.ErrConfig)
 	assert.Equal(t, negotiate.ConnectFailed, r.Connect)
 }
+
+// TestProbeHostile: the probe keeps Negotiate's defences against a hostile server.
+func TestProbeHostile(t *testing.T) {
+	cases := []struct {
+		name    string
+		script  []smtptest.Step
+		wantErr error
+		stage   string
+		check   func(t *testing.T, r negotiate.RouteReport, srv *smtptest.Server)
+	}{
+		{
+			name: "reply pipelined ahead of STARTTLS",
+			script: []smtptest.Step{smtptest.Greet(), {Expect: "EHLO", Send: append(
+				smtptest.Reply(250, smtptest.DefaultHostname, "STARTTLS"), smtptest.Reply(220, "2.0.0 go ahead")...)}},
+			wantErr: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS,
+			check: func(t *testing.T, _ negotiate.RouteReport, srv *smtptest.Server) {
+				for _, c := range srv.Commands() {
+					assert.NotEqual(t, "STARTTLS", strings.ToUpper(c.Line), "the forged go-ahead is never asked for")
+				}
+			},
+		},
+		{
+			name: "bytes injected after the STARTTLS go-ahead",
+			script: []smtptest.Step{smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+				{Expect: "STARTTLS", Send: []byte("220 go ahead\r\n250 injected\r\n")}},
+			wantErr: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS,
+		},
+		{
+			name: "endless EHLO reply",
+			script: []smtptest.Step{smtptest.Greet(), {Expect: "EHLO", Send: []byte("250-" + smtptest.DefaultHostname + "\r\n"),
+				Repeat: []byte("250-X-PADDING aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"), Count: 100000}},
+			wantErr: negotiate.ErrProtocol, stage: negotiate.StageEHLO,
+			check: func(t *testing.T, r negotiate.RouteReport, _ *smtptest.Server) {
+				assert.Nil(t, r.Extensions, "a reply cut by the cap is not reported as extensions")
+			},
+		},
+		{
+			name:    "odd AUTH names before TLS",
+			script:  []smtptest.Step{smtptest.Greet(), smtptest.EHLO("AUTH PLAIN b@d LOGIN plain")},
+			wantErr: negotiate.ErrTLSUnavailable, stage: negotiate.StageEHLO,
+			check: func(t *testing.T, r negotiate.RouteReport, _ *smtptest.Server) {
+				assert.Equal(t, []string{"PLAIN", "LOGIN"}, r.Mechanisms(), "well-formed SASL names only, once each")
+				assert.True(t, r.ExtensionsBeforeTLS)
+			},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := smtptest.Start(t, smtptest.Config{}, smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS, Script: tc.script})
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			r := negotiate.Probe(ctx, negotiate.Config{Dialer: srv.Dialer(), TLSConfig: srv.ClientTLS()}, srv.Route(587), nil)
+			require.ErrorIs(t, r.Err, tc.wantErr)
+			assert.Equal(t, tc.stage, r.Stage)
+			assert.False(t, r.Ready())
+			if tc.check != nil {
+				tc.check(t, r, srv)
+			}
+		})
+	}
+}
