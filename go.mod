@@ -2,4 +2,10 @@ module github.com/smtpport/smtpport
 
 go 1.26.0
 
-require golang.org/x/net v0.62.0
+require (
+	github.com/stretchr/testify v1.12.1
+	go.uber.org/goleak v1.3.0
+	golang.org/x/net v0.62.0
+)
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect

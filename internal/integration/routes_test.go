@@ -1,0 +1,188 @@
+//go:build integration
+
+package integration_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/smtpport/smtpport"
+	"github.com/smtpport/smtpport/internal/testenv"
+	"github.com/smtpport/smtpport/negotiate"
+	"github.com/stretchr/testify/require"
+)
+
+type block struct {
+	port int
+	mode string
+}
+
+// TestRouteSelection blocks ports the way an ISP does and checks which route wins, that
+// credentials went out once, and that a message sent through the client is delivered.
+func TestRouteSelection(t *testing.T) {
+	cases := []struct {
+		name   string
+		blocks []block
+		want   int                 // winning port
+		lost   map[int]error       // what happened to the routes before the winner
+		stage  map[int]string      // the stage they had reached
+	}{
+		{name: "nothing blocked", want: 587},
+		{name: "587 dropped", blocks: []block{{587, testenv.Drop}}, want: 465,
+			lost: map[int]error{587: negotiate.ErrAbandoned}, stage: map[int]string{587: negotiate.StageDial}},
+		{name: "587 rejected", blocks: []block{{587, testenv.Reject}}, want: 465,
+			lost: map[int]error{587: syscall.ECONNREFUSED}, stage: map[int]string{587: negotiate.StageDial}},
+		{name: "587 and 465 dropped", blocks: []block{{587, testenv.Drop}, {465, testenv.Drop}}, want: 2525,
+			lost:  map[int]error{587: negotiate.ErrAbandoned, 465: negotiate.ErrAbandoned},
+			stage: map[int]string{587: negotiate.StageDial, 465: negotiate.StageDial}},
+		{name: "587 dropped 465 rejected", blocks: []block{{587, testenv.Drop}, {465, testenv.Reject}}, want: 2525,
+			lost:  map[int]error{587: negotiate.ErrAbandoned, 465: syscall.ECONNREFUSED},
+			stage: map[int]string{587: negotiate.StageDial, 465: negotiate.StageDial}},
+		{name: "587 and 465 rejected", blocks: []block{{587, testenv.Reject}, {465, testenv.Reject}}, want: 2525,
+			lost:  map[int]error{587: syscall.ECONNREFUSED, 465: syscall.ECONNREFUSED},
+			stage: map[int]string{587: negotiate.StageDial, 465: negotiate.StageDial}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, b := range tc.blocks {
+				env.Block(t, b.port, b.mode)
+			}
+			offset := env.LogOffset()
+			res, err := smtpport.Negotiate(bgContext(t, 20*time.Second), preset(), options(t)...)
+			require.NoError(t, err)
+			require.Equal(t, route(tc.want), res.Route)
+			require.NotEmpty(t, res.TLS.VerifiedChains)
+			require.Contains(t, []string{"SCRAM-SHA-256", "PLAIN"}, res.Mechanism)
+
+			for _, a := range res.Attempts {
+				if a.Route.Port == tc.want {
+					require.NoError(t, a.Err)
+					require.Equal(t, negotiate.StageReady, a.Stage)
+					continue
+				}
+				want, ok := tc.lost[a.Route.Port]
+				require.True(t, ok, "unexpected attempt %s", a)
+				require.ErrorIs(t, a.Err, want, "attempt %s", a)
+				require.Equal(t, tc.stage[a.Route.Port], a.Stage, "attempt %s", a)
+			}
+
+			id := newID("route")
+			require.NoError(t, send(res.Client, id))
+			require.NoError(t, res.Client.Quit())
+			requireDelivered(t, id, id)
+
+			lines := logLines(t, offset)
+			require.Len(t, grep(lines, "sasl_method="), 1, "one authenticated message in:\n%s", lines)
+			require.Empty(t, grep(lines, "authentication failed"))
+		})
+	}
+}
+
+// TestAllBlocked: with every route dropped, Dial ends with the context (3 s), with a typed
+// error; with every route rejected it ends at once.
+func TestAllBlocked(t *testing.T) {
+	t.Run("dropped", func(t *testing.T) {
+		for _, p := range []int{587, 465, 2525} {
+			env.Block(t, p, testenv.Drop)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		start := time.Now()
+		c, err := smtpport.Dial(ctx, preset(), options(t)...)
+		elapsed := time.Since(start)
+		require.Nil(t, c)
+		require.ErrorIs(t, err, smtpport.ErrUnreachable)
+		require.ErrorIs(t, err, context.DeadlineExceeded)
+		var ne *negotiate.Error
+		require.ErrorAs(t, err, &ne)
+		require.Len(t, ne.Attempts, 3, "every route was tried: %v", err)
+		require.GreaterOrEqual(t, elapsed, 2900*time.Millisecond)
+		require.Less(t, elapsed, 4*time.Second, "Dial must return about when the context ends")
+		t.Logf("all dropped: %v after %s", err, elapsed.Round(time.Millisecond))
+	})
+	t.Run("rejected", func(t *testing.T) {
+		for _, p := range []int{587, 465, 2525} {
+			env.Block(t, p, testenv.Reject)
+		}
+		start := time.Now()
+		c, err := smtpport.Dial(bgContext(t, 10*time.Second), preset(), options(t)...)
+		require.Nil(t, c)
+		require.ErrorIs(t, err, smtpport.ErrUnreachable)
+		require.ErrorIs(t, err, syscall.ECONNREFUSED)
+		require.NotErrorIs(t, err, context.DeadlineExceeded)
+		require.Less(t, time.Since(start), 2*time.Second)
+	})
+}
+
+// TestDeliveryPerRoute sends through each route alone, including port 25 without AUTH.
+func TestDeliveryPerRoute(t *testing.T) {
+	for _, port := range []int{587, 465, 2525, 25} {
+		t.Run(fmt.Sprint(port), func(t *testing.T) {
+			opts := options(t, smtpport.WithRoutes(route(port)))
+			if port == 25 {
+				// Port 25 takes mail for local users without AUTH (and offers none).
+				opts = []smtpport.Option{smtpport.WithTLSConfig(tlsConfig(t)), smtpport.WithRoutes(route(port))}
+			}
+			res, err := smtpport.Negotiate(bgContext(t, 20*time.Second), preset(), opts...)
+			require.NoError(t, err)
+			require.Equal(t, route(port), res.Route)
+			ok, _ := res.Client.TLSConnectionState()
+			require.True(t, ok.HandshakeComplete)
+			id := newID(fmt.Sprintf("port%d", port))
+			require.NoError(t, send(res.Client, id))
+			require.NoError(t, res.Client.Quit())
+			requireDelivered(t, id, id)
+		})
+	}
+}
+
+// TestUntrustedCertificate: without the test CA the certificate fails verification on the
+// first route and negotiation ends there, with no AUTH sent anywhere.
+func TestUntrustedCertificate(t *testing.T) {
+	offset := env.LogOffset()
+	c, err := smtpport.Dial(bgContext(t, 20*time.Second), preset(), smtpport.WithPassword(env.User, env.Password))
+	require.Nil(t, c)
+	require.ErrorIs(t, err, smtpport.ErrCertificate)
+	require.NotErrorIs(t, err, smtpport.ErrAuthFailed)
+	lines := logLines(t, offset)
+	require.Empty(t, grep(lines, "auth="), "no AUTH command may reach Postfix:\n%s", lines)
+}
+
+// TestTimeToClientPerRoute prints the median time from Dial to an authenticated client,
+// over 20 Dials per route, and for the default preset when 587 is blocked.
+func TestTimeToClientPerRoute(t *testing.T) {
+	const n = 20
+	measure := func(t *testing.T, opts ...smtpport.Option) time.Duration {
+		var times []time.Duration
+		for range n {
+			start := time.Now()
+			c, err := smtpport.Dial(bgContext(t, 20*time.Second), preset(), options(t, opts...)...)
+			elapsed := time.Since(start)
+			require.NoError(t, err)
+			require.NoError(t, c.Quit())
+			times = append(times, elapsed)
+		}
+		slices.Sort(times)
+		return (times[n/2-1] + times[n/2]) / 2
+	}
+	var report []string
+	for _, port := range []int{587, 465, 2525} {
+		r := route(port)
+		m := measure(t, smtpport.WithRoutes(r))
+		report = append(report, fmt.Sprintf("%-32s median %8s", r, m.Round(10*time.Microsecond)))
+	}
+	for _, b := range []block{{587, testenv.Drop}, {587, testenv.Reject}} {
+		t.Run(fmt.Sprintf("587 %s", b.mode), func(t *testing.T) {
+			env.Block(t, b.port, b.mode)
+			m := measure(t)
+			report = append(report, fmt.Sprintf("%-32s median %8s", "preset, 587 "+b.mode, m.Round(10*time.Microsecond)))
+		})
+	}
+	for _, line := range report {
+		t.Logf("time to authenticated client (n=%d): %s", n, line)
+	}
+}
