@@ -27,9 +27,9 @@ func TestRouteSelection(t *testing.T) {
 	cases := []struct {
 		name   string
 		blocks []block
-		want   int                 // winning port
-		lost   map[int]error       // what happened to the routes before the winner
-		stage  map[int]string      // the stage they had reached
+		want   int            // winning port
+		lost   map[int]error  // what happened to the routes before the winner
+		stage  map[int]string // the stage they had reached
 	}{
 		{name: "nothing blocked", want: 587},
 		{name: "587 dropped", blocks: []block{{587, testenv.Drop}}, want: 465,
