@@ -245,9 +245,13 @@ postfix_start() {
 		log "postfix already running (pid $pid)"
 		return 0
 	fi
-	in_ns postfix -c "$STATE/postfix" check
+	# The daemons must not inherit our stdout/stderr: a caller reading them through a
+	# pipe would wait for as long as the daemons live.
 	# "postfix start" returns once master(8) has opened its listeners (master -w).
-	in_ns postfix -c "$STATE/postfix" start
+	if ! in_ns postfix -c "$STATE/postfix" start </dev/null >>"$STATE/log/start.log" 2>&1; then
+		tail -n 20 "$STATE/log/start.log" >&2
+		die "postfix did not start; see $STATE/log/postfix.log"
+	fi
 	pid=$(alive "$(postfix_pidfile)") || die "postfix did not start; see $STATE/log/postfix.log"
 	wait_ports || die "postfix is running but not listening on ${PORTS[*]}"
 	log "postfix started (pid $pid)"
@@ -268,7 +272,10 @@ dovecot_start() {
 		log "dovecot already running (pid $pid)"
 		return 0
 	fi
-	in_ns dovecot -c "$STATE/dovecot/dovecot.conf"
+	if ! in_ns dovecot -c "$STATE/dovecot/dovecot.conf" </dev/null >>"$STATE/log/start.log" 2>&1; then
+		tail -n 20 "$STATE/log/start.log" >&2
+		die "dovecot did not start; see $STATE/log/dovecot.log"
+	fi
 	for ((i = 0; i < 100; i++)); do
 		if pid=$(alive "$(dovecot_pidfile)") && [[ -S $STATE/spool/private/auth ]]; then
 			log "dovecot started (pid $pid)"
