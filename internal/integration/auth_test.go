@@ -27,7 +27,7 @@ func TestWrongPassword(t *testing.T) {
 	require.ErrorIs(t, err, smtpport.ErrAuthFailed)
 	require.NotContains(t, err.Error(), env.Password, "the password must not appear in the error")
 
-	lines := logLines(t, offset)
+	lines := logLines(t, offset, 1)
 	require.Len(t, grep(lines, "authentication failed"), 1, "one failed AUTH in Postfix's log:\n%s", strings.Join(lines, "\n"))
 	// Postfix's session summary counts AUTH commands as auth=succeeded/total.
 	require.Len(t, grep(lines, " auth="), 1, "one session with AUTH:\n%s", strings.Join(lines, "\n"))
@@ -93,7 +93,7 @@ func TestMechanisms(t *testing.T) {
 				require.NoError(t, send(res.Client, id))
 				require.NoError(t, res.Client.Quit())
 				requireDelivered(t, id, id)
-				lines := logLines(t, offset)
+				lines := logLines(t, offset, 1)
 				require.Len(t, grep(lines, "sasl_method="+mech+", sasl_username="+env.User), 1,
 					"Postfix logged the mechanism:\n%s", strings.Join(lines, "\n"))
 			})

@@ -32,7 +32,7 @@ func TestMechanismsOption(t *testing.T) {
 				require.NoError(t, send(res.Client, id))
 				require.NoError(t, res.Client.Quit())
 				requireDelivered(t, id, id)
-				lines := logLines(t, offset)
+				lines := logLines(t, offset, 1)
 				require.Len(t, grep(lines, "sasl_method="+mech+", sasl_username="+env.User), 1,
 					"Postfix logged the mechanism:\n%s", strings.Join(lines, "\n"))
 			})
@@ -48,6 +48,6 @@ func TestSCRAMWrongPassword(t *testing.T) {
 		smtpport.WithPassword(env.User, env.Password+"-wrong"), smtpport.WithMechanisms("SCRAM-SHA-256"))
 	require.Nil(t, c)
 	require.ErrorIs(t, err, smtpport.ErrAuthFailed)
-	lines := logLines(t, offset)
+	lines := logLines(t, offset, 1)
 	require.Len(t, grep(lines, " auth=0/1 "), 1, "one AUTH command:\n%s", strings.Join(lines, "\n"))
 }

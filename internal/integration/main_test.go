@@ -151,17 +151,63 @@ func requireDelivered(t testing.TB, prefix string, ids ...string) {
 	}
 }
 
-// logLines waits until Postfix has logged the end of every session it logged the start
-// of since offset, and returns those lines.
-func logLines(t testing.TB, offset int64) []string {
+// logLines waits until Postfix has logged at least minSessions sessions that started
+// after offset, and the end of each of them, and returns the lines logged since offset.
+// Sessions are matched by smtpd pid: a process serves one session at a time. (Postfix
+// logs through postlogd, so a line can land a moment after the event.)
+func logLines(t testing.TB, offset int64, minSessions int) []string {
 	t.Helper()
-	var lines []string
-	waitFor(t, 10*time.Second, "every Postfix session logged its end", func() (bool, error) {
+	var (
+		lines []string
+		open  map[string]bool
+	)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
 		var err error
 		lines, err = env.LogSince(offset)
-		return err == nil && count(lines, "]: connect from ") == count(lines, "]: disconnect from "), err
-	})
-	return lines
+		require.NoError(t, err)
+		started := 0
+		open = map[string]bool{}
+		for _, l := range lines {
+			pid, event := session(l)
+			switch event {
+			case "connect":
+				started++
+				open[pid] = true
+			case "disconnect":
+				delete(open, pid)
+			}
+		}
+		if started >= minSessions && len(open) == 0 {
+			return lines
+		}
+		if time.Now().After(deadline) {
+			require.FailNow(t, fmt.Sprintf("Postfix did not log the end of %d sessions in 10s (open: %v):\n%s",
+				minSessions, open, strings.Join(lines, "\n")))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// session reads an smtpd log line: its process id and whether it is a session's
+// "connect" or "disconnect".
+func session(line string) (pid, event string) {
+	i := strings.Index(line, "/smtpd[")
+	if i < 0 {
+		return "", ""
+	}
+	rest := line[i+len("/smtpd["):]
+	pid, rest, ok := strings.Cut(rest, "]: ")
+	if !ok {
+		return "", ""
+	}
+	switch {
+	case strings.HasPrefix(rest, "connect from "):
+		return pid, "connect"
+	case strings.HasPrefix(rest, "disconnect from "):
+		return pid, "disconnect"
+	}
+	return pid, ""
 }
 
 // waitFor polls cond until it holds, fails, or timeout passes (then the test fails).
