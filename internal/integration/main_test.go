@@ -227,16 +227,6 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool
 	}
 }
 
-func count(lines []string, substr string) int {
-	n := 0
-	for _, l := range lines {
-		if strings.Contains(l, substr) {
-			n++
-		}
-	}
-	return n
-}
-
 func grep(lines []string, substr string) []string {
 	return slices.DeleteFunc(slices.Clone(lines), func(l string) bool { return !strings.Contains(l, substr) })
 }
