@@ -64,6 +64,8 @@ net_up() {
 	ip netns list | grep -qw "^$NS" || ip netns add "$NS"
 	if ! ip link show "$VETH_HOST" >/dev/null 2>&1; then
 		ip link add "$VETH_HOST" type veth peer name "$VETH_NS"
+	fi
+	if ip link show "$VETH_NS" >/dev/null 2>&1; then # still on the host side
 		ip link set "$VETH_NS" netns "$NS"
 	fi
 	ip addr replace "$HOST_IP/24" dev "$VETH_HOST"
@@ -334,8 +336,19 @@ cmd_down() {
 	dovecot_stop
 	sweep_ns
 	net_down
-	rm -rf "$STATE"
+	remove_state
 	log "down"
+}
+
+# remove_state deletes what files_up and the daemons created, by name, then the directory
+# if nothing else is in it: SMTPPORT_TESTENV_DIR may point somewhere shared.
+remove_state() {
+	[[ -d $STATE ]] || return 0
+	local f
+	for f in postfix spool data mail tls log blocks dovecot password testenv.env testenv.env.tmp; do
+		rm -rf "${STATE:?}/$f"
+	done
+	rmdir "$STATE" 2>/dev/null || log "kept $STATE: it holds files testenv.sh did not make"
 }
 
 cmd_status() {
