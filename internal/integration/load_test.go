@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -119,6 +120,7 @@ func TestPostfixStoppedMidRun(t *testing.T) {
 		mu          sync.Mutex
 		accepted    = []string{first}
 		untyped     []error
+		kinds       = map[string]int{}       // typed Dial errors by sentinel
 		okIn        [loopers][3]atomic.Int32 // successful Dial+send per looper and phase
 		typedErrsIn [3]atomic.Int32
 	)
@@ -140,6 +142,9 @@ func TestPostfixStoppedMidRun(t *testing.T) {
 					var ne *negotiate.Error
 					if errors.As(err, &ne) && isTyped(err) {
 						typedErrsIn[p].Add(1)
+						mu.Lock()
+						kinds[kind(err)]++
+						mu.Unlock()
 					} else {
 						mu.Lock()
 						untyped = append(untyped, err)
@@ -200,18 +205,25 @@ func TestPostfixStoppedMidRun(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	require.Empty(t, untyped, "Dial errors without a sentinel")
-	t.Logf("typed Dial errors while Postfix was down: %d; messages accepted: %d", typedErrsIn[1].Load(), len(accepted))
+	t.Logf("typed Dial errors while Postfix was down: %d (all phases by kind: %v); messages accepted: %d",
+		typedErrsIn[1].Load(), kinds, len(accepted))
 	requireDelivered(t, tag, accepted...)
 }
 
-func isTyped(err error) bool {
-	for _, s := range []error{smtpport.ErrUnreachable, smtpport.ErrTLSUnavailable, smtpport.ErrAuthFailed,
-		smtpport.ErrCertificate, smtpport.ErrProtocol} {
+var sentinels = []error{smtpport.ErrUnreachable, smtpport.ErrTLSUnavailable, smtpport.ErrAuthFailed,
+	smtpport.ErrCertificate, smtpport.ErrProtocol}
+
+func isTyped(err error) bool { return kind(err) != "" }
+
+// kind names the sentinels err wraps.
+func kind(err error) string {
+	var names []string
+	for _, s := range sentinels {
 		if errors.Is(err, s) {
-			return true
+			names = append(names, s.Error())
 		}
 	}
-	return false
+	return strings.Join(names, "+")
 }
 
 // TestNoLeaks: successes, failures and blocked routes leave no goroutine and no file
