@@ -5,14 +5,17 @@ package integration_test
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net/smtp"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/smtpport/smtpport"
+	"github.com/smtpport/smtpport/internal/testenv"
 	"github.com/smtpport/smtpport/negotiate"
 	"github.com/stretchr/testify/require"
 )
@@ -108,4 +111,44 @@ func TestDefaultMechanism(t *testing.T) {
 	require.NoError(t, err)
 	defer res.Client.Quit()
 	require.Contains(t, []string{"SCRAM-SHA-256", "PLAIN"}, res.Mechanism)
+}
+
+// resetOnAuth makes the network reset the winner's connection just before AUTH is sent
+// (Auth is called on the winning route right before the AUTH command).
+type resetOnAuth struct {
+	forced
+	t testing.TB
+}
+
+func (r resetOnAuth) Auth(ctx context.Context, mech, host string) (smtp.Auth, error) {
+	env.Block(r.t, testenv.PortSubmission, testenv.Reject) // resets established connections too
+	return r.forced.Auth(ctx, mech, host)
+}
+
+// TestServerGoneDuringAuth: the connection dies as AUTH goes out. Negotiation ends there
+// (the credentials may have been seen: no other route gets them), with a typed error.
+func TestServerGoneDuringAuth(t *testing.T) {
+	_, err := negotiate.Negotiate(bgContext(t, 20*time.Second), negotiate.Config{
+		Routes:      preset().Routes,
+		TLSConfig:   tlsConfig(t),
+		LocalName:   "client.smtpport.test",
+		Credentials: resetOnAuth{forced{mech: "PLAIN", user: env.User, pass: env.Password}, t},
+	})
+	require.Error(t, err)
+	require.True(t, isTyped(err), "typed: %v", err)
+	require.ErrorIs(t, err, syscall.ECONNRESET)
+	var ne *negotiate.Error
+	require.ErrorAs(t, err, &ne)
+	require.Equal(t, negotiate.StageAuth, ne.Attempts[0].Stage)
+	for _, a := range ne.Attempts[1:] {
+		require.ErrorIs(t, a.Err, negotiate.ErrAbandoned, "no route after AUTH: %s", a)
+	}
+	// The reset comes from the namespace's firewall: Postfix never sees the AUTH, and its
+	// side of the session ends only at its own timeout, so its log has nothing to check.
+	// TODO(negotiate): this is ErrAuthFailed today ("server closed the connection during
+	// AUTH; outcome unknown"), so a caller testing errors.Is(err, ErrAuthFailed) takes a
+	// network failure for a rejected password. Reported to the lead.
+	if errors.Is(err, smtpport.ErrAuthFailed) {
+		t.Logf("known issue: a reset during AUTH is ErrAuthFailed: %v", err)
+	}
 }

@@ -121,6 +121,7 @@ func TestPostfixStoppedMidRun(t *testing.T) {
 		accepted    = []string{first}
 		untyped     []error
 		kinds       = map[string]int{}       // typed Dial errors by sentinel
+		examples    []string                 // the first error of each kind
 		okIn        [loopers][3]atomic.Int32 // successful Dial+send per looper and phase
 		typedErrsIn [3]atomic.Int32
 	)
@@ -143,7 +144,9 @@ func TestPostfixStoppedMidRun(t *testing.T) {
 					if errors.As(err, &ne) && isTyped(err) {
 						typedErrsIn[p].Add(1)
 						mu.Lock()
-						kinds[kind(err)]++
+						if kinds[kind(err)]++; kinds[kind(err)] == 1 {
+							examples = append(examples, err.Error())
+						}
 						mu.Unlock()
 					} else {
 						mu.Lock()
@@ -207,6 +210,9 @@ func TestPostfixStoppedMidRun(t *testing.T) {
 	require.Empty(t, untyped, "Dial errors without a sentinel")
 	t.Logf("typed Dial errors while Postfix was down: %d (all phases by kind: %v); messages accepted: %d",
 		typedErrsIn[1].Load(), kinds, len(accepted))
+	for _, e := range examples {
+		t.Logf("example: %s", e)
+	}
 	requireDelivered(t, tag, accepted...)
 }
 
