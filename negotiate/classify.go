@@ -89,23 +89,24 @@ func classifyTLS(err error, tap *tapConn) error {
 // classifyAuth: every failure once AUTH has started ends negotiation, because the
 // credentials have gone out on this connection and must not go out on another. Replies
 // are read as RFC 4954 §6 defines them; known provider replies get a hint (hints.go) that
-// depends on the route's host and the mechanism tried.
+// depends on the route's host and the mechanism tried. A connection lost mid-AUTH (a
+// timeout, a reset, 421) is ErrUnreachable, not ErrAuthFailed: the outcome is unknown
+// and the credentials may be fine, so a caller must not treat it as a wrong password.
 func classifyAuth(err error, host, mech string) error {
 	var tpErr *textproto.Error
-	detail := "authentication exchange failed"
-	hint := ""
 	switch {
+	case errors.As(err, &tpErr) && tpErr.Code == 421:
+		return &routeError{kind: ErrUnreachable, detail: authReplyDetail(421), cause: err, final: true}
 	case errors.As(err, &tpErr):
-		detail = authReplyDetail(tpErr.Code)
-		hint = authHint(host, mech, tpErr)
-	case isTimeout(err):
-		detail = "no reply to AUTH in time; outcome unknown"
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
-		detail = "server closed the connection during AUTH; outcome unknown"
+		return &routeError{kind: ErrAuthFailed, detail: authReplyDetail(tpErr.Code), hint: authHint(host, mech, tpErr), cause: err, final: true}
 	case errors.Is(err, errOversize):
 		return &routeError{kind: ErrProtocol, detail: "AUTH reply too large", cause: err, final: true}
+	case isTimeout(err):
+		return &routeError{kind: ErrUnreachable, detail: "no reply to AUTH in time; outcome unknown", cause: err, final: true}
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET):
+		return &routeError{kind: ErrUnreachable, detail: "server closed the connection during AUTH; outcome unknown", cause: err, final: true}
 	}
-	return &routeError{kind: ErrAuthFailed, detail: detail, hint: hint, cause: err, final: true}
+	return &routeError{kind: ErrAuthFailed, detail: "authentication exchange failed", cause: err, final: true}
 }
 
 // authReplyDetail says what an AUTH reply code means (RFC 4954 §6).

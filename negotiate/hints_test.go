@@ -4,7 +4,9 @@ import (
 	"errors"
 	"io"
 	"net/textproto"
+	"os"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -49,7 +51,6 @@ func TestClassifyAuth(t *testing.T) {
 		{"534", &textproto.Error{Code: 534, Msg: "5.7.9 weak"}, "too weak"},
 		{"530", &textproto.Error{Code: 530, Msg: "5.7.0 required"}, "(530)"},
 		{"504", &textproto.Error{Code: 504, Msg: "5.5.4 what"}, "does not support the mechanism"},
-		{"closed", io.EOF, "outcome unknown"},
 		{"client-side", errors.New("server signature invalid"), "authentication exchange failed"},
 	}
 	for _, tc := range cases {
@@ -80,4 +81,25 @@ func FuzzAuthHint(f *testing.F) {
 			t.Fatalf("hint %q echoes the server text", hint)
 		}
 	})
+}
+
+// TestClassifyAuthLostConnection: a connection lost during AUTH is not a wrong password.
+// It ends negotiation (the credentials may have gone out) as ErrUnreachable.
+func TestClassifyAuthLostConnection(t *testing.T) {
+	for name, cause := range map[string]error{
+		"closed":  io.EOF,
+		"reset":   syscall.ECONNRESET,
+		"421":     &textproto.Error{Code: 421, Msg: "4.3.2 shutting down"},
+		"timeout": os.ErrDeadlineExceeded,
+	} {
+		t.Run(name, func(t *testing.T) {
+			err := classifyAuth(cause, "mail.example.test", "PLAIN")
+			if !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrAuthFailed) || !IsFinal(err) || !errors.Is(err, cause) {
+				t.Fatalf("%v: want a final ErrUnreachable, not ErrAuthFailed, wrapping the cause", err)
+			}
+			if !strings.Contains(err.Error(), "outcome unknown") {
+				t.Fatalf("%v: want the error to say the outcome is unknown", err)
+			}
+		})
+	}
 }

@@ -199,11 +199,11 @@ func hostileCases() []hostileCase {
 		{name: "421 after the post-TLS EHLO", ep: smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), smtptest.Step{Expect: "EHLO", Send: smtptest.Reply(421, "4.3.2 bye"), Close: true})},
 			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageTLS, next: true},
 		{name: "421 after AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(421, "4.7.0 too many"), Close: true})},
-			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.StageAuth, credsSent: true},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageAuth, credsSent: true},
 
 		// 20: the server closes mid-AUTH: outcome unknown, never retried elsewhere.
 		{name: "close mid-AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Close: true})},
-			want: negotiate.ErrAuthFailed, is: []error{io.EOF}, stage: negotiate.StageAuth, credsSent: true},
+			want: negotiate.ErrUnreachable, is: []error{io.EOF}, stage: negotiate.StageAuth, credsSent: true},
 
 		// 14: a tarpit that the context does not allow.
 		{name: "slow greeting past the deadline", ep: smtptest.Endpoint{Script: steps(raw("220-hold on\r\n"), smtptest.Step{Delay: time.Hour})},
@@ -223,7 +223,7 @@ func hostileCases() []hostileCase {
 		{name: "silent after the post-TLS EHLO", ep: smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), hang())},
 			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageTLS},
 		{name: "silent after AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Hang: true})},
-			timeout: quick, want: negotiate.ErrAuthFailed, as: &netErr, is: []error{deadline}, stage: negotiate.StageAuth, credsSent: true},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageAuth, credsSent: true},
 		// The same, bounded by the attempt timeout instead: the next route takes over.
 		{name: "silent after EHLO, attempt timeout", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), hang())},
 			attemptTimeout: quick, want: negotiate.ErrUnreachable, as: &netErr, stage: negotiate.StageEHLO, next: true},
