@@ -52,9 +52,9 @@ func TestOfferedMechanisms(t *testing.T) {
 	require.NoError(t, c.Quit())
 }
 
-// forced is a negotiate.Credentials that uses one mechanism, whatever else is offered.
-// TODO(after merge): TestMechanismsOption in integration_mech_test.go does the same through
-// smtpport.WithMechanisms, including SCRAM-SHA-256.
+// forced is a negotiate.Credentials that uses one mechanism, whatever else is offered;
+// resetOnAuth wraps it to cut the connection as AUTH goes out. Every mechanism through
+// the public options is TestMechanismsOption (mechanisms_test.go).
 type forced struct{ mech, user, pass string }
 
 func (f forced) Mechanism(offered []string) (string, error) {
@@ -74,33 +74,6 @@ func (f forced) Auth(_ context.Context, mech, host string) (smtp.Auth, error) {
 		return smtp.CRAMMD5Auth(f.user, f.pass), nil
 	}
 	return nil, fmt.Errorf("no client for %s", mech)
-}
-
-// TestMechanisms authenticates with each password mechanism the library has today on
-// each submission route, sends a message, and finds the mechanism in Postfix's log.
-func TestMechanisms(t *testing.T) {
-	for _, mech := range []string{"PLAIN", "LOGIN", "CRAM-MD5"} {
-		for _, port := range []int{587, 465, 2525} {
-			t.Run(fmt.Sprintf("%s/%d", mech, port), func(t *testing.T) {
-				offset := env.LogOffset()
-				res, err := negotiate.Negotiate(bgContext(t, 20*time.Second), negotiate.Config{
-					Routes:      []negotiate.Route{route(port)},
-					TLSConfig:   tlsConfig(t),
-					LocalName:   "client.smtpport.test",
-					Credentials: forced{mech: mech, user: env.User, pass: env.Password},
-				})
-				require.NoError(t, err)
-				require.Equal(t, mech, res.Mechanism)
-				id := newID("mech")
-				require.NoError(t, send(res.Client, id))
-				require.NoError(t, res.Client.Quit())
-				requireDelivered(t, id, id)
-				lines := logLines(t, offset, 1)
-				require.Len(t, grep(lines, "sasl_method="+mech+", sasl_username="+env.User), 1,
-					"Postfix logged the mechanism:\n%s", strings.Join(lines, "\n"))
-			})
-		}
-	}
 }
 
 // TestDefaultMechanism: with nothing forced, the library picks its strongest mechanism
