@@ -181,7 +181,7 @@ func TestWrongPasswordStopsAtOnce(t *testing.T) {
 func TestCertificateForWrongNameStopsWithoutCredentials(t *testing.T) {
 	ca, err := smtptest.NewCA()
 	require.NoError(t, err)
-	wrong, err := ca.Issue([]string{"other.example.test"}, smtptest.CertOptions{})
+	wrong, err := smtptest.WrongName.Issue(ca, smtptest.DefaultHostname)
 	require.NoError(t, err)
 	e := newEnv(t, smtptest.Config{CA: ca},
 		smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS, Certificate: &wrong},

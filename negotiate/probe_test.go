@@ -27,7 +27,7 @@ func stageNames(r negotiate.RouteReport) []string {
 func TestProbe(t *testing.T) {
 	ca, err := smtptest.NewCA()
 	require.NoError(t, err)
-	wrong, err := ca.Issue([]string{"other.example.test"}, smtptest.CertOptions{})
+	wrong, err := smtptest.WrongName.Issue(ca, smtptest.DefaultHostname)
 	require.NoError(t, err)
 
 	cases := []struct {
@@ -92,9 +92,9 @@ func TestProbe(t *testing.T) {
 				require.NotNil(t, r.TLS)
 				assert.False(t, r.TLS.Verified)
 				require.NotNil(t, r.TLS.Certificate, "the certificate is reported although it failed")
-				assert.Equal(t, "CN=other.example.test", r.TLS.Certificate.Subject)
+				assert.Equal(t, "CN=wrong.mail.example.test", r.TLS.Certificate.Subject)
 				assert.Equal(t, "CN=smtptest CA", r.TLS.Certificate.Issuer)
-				assert.Equal(t, []string{"other.example.test"}, r.TLS.Certificate.DNSNames)
+				assert.Equal(t, []string{"wrong.mail.example.test"}, r.TLS.Certificate.DNSNames)
 				var hostErr x509.HostnameError
 				assert.ErrorAs(t, r.TLS.VerifyError, &hostErr)
 				assert.GreaterOrEqual(t, r.TLS.Version, uint16(tls.VersionTLS12))

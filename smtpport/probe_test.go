@@ -87,7 +87,7 @@ func decodeProbe(t *testing.T, r result) probeJSON {
 func TestProbeRoutes(t *testing.T) {
 	ca, err := smtptest.NewCA()
 	require.NoError(t, err)
-	wrong, err := ca.Issue([]string{"other.example.test"}, smtptest.CertOptions{})
+	wrong, err := smtptest.WrongName.Issue(ca, smtptest.DefaultHostname)
 	require.NoError(t, err)
 
 	cases := []struct {
