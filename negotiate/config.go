@@ -68,12 +68,21 @@ type Config struct {
 	// Logger receives one debug record per stage of every attempt, and one info record
 	// for the outcome. Never credentials; server text is sanitised. Nil: no logging.
 	Logger *slog.Logger
-	// Stagger is the head start of each route over the next (0 means DefaultStagger).
+	// Stagger fixes the head start of each route over the next. Zero means adaptive:
+	// DefaultStagger while nothing is known about the host, then a figure derived from
+	// its measured connect time (AdaptiveStagger, HandshakeStagger).
 	Stagger time.Duration
 	// AttemptTimeout bounds one route up to ready (0 means DefaultAttemptTimeout).
 	AttemptTimeout time.Duration
 	// Credentials authenticate the winner; nil sends no AUTH.
 	Credentials Credentials
+	// Memory, with a non-empty MemoryKey, remembers the winning route: the next
+	// Negotiate with the same key tries it alone first and races the other routes only
+	// if it fails at connect level. Nil: every Negotiate races from scratch.
+	Memory RouteMemory
+	// MemoryKey names the account in Memory; the root package uses the preset name and
+	// the user name. Empty: Memory is not used.
+	MemoryKey string
 }
 
 // ErrConfig wraps every error Negotiate returns for a Config it cannot use.
@@ -107,13 +116,6 @@ func validateLocalName(name string) error {
 		}
 	}
 	return nil
-}
-
-func (c *Config) stagger() time.Duration {
-	if c.Stagger > 0 {
-		return c.Stagger
-	}
-	return DefaultStagger
 }
 
 func (c *Config) attemptTimeout() time.Duration {

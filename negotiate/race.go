@@ -21,9 +21,11 @@ type Result struct {
 	TLS tls.ConnectionState
 	// Mechanism is the SASL mechanism used, or "" when no credentials were given.
 	Mechanism string
-	// Attempts lists every route started, in preference order; losers carry ErrAbandoned
-	// or the error that stopped them.
+	// Attempts lists every route started, in the order tried (a remembered route first,
+	// then preference order); losers carry ErrAbandoned or the error that stopped them.
 	Attempts []Attempt
+	// FromMemory is true when the route came from Config.Memory and was tried first.
+	FromMemory bool
 }
 
 // ErrAbandoned marks a route that was still working when another route won or when
@@ -61,40 +63,55 @@ const (
 
 type event struct {
 	index     int
-	connected bool     // TCP is up; otherwise the attempt has finished
-	attempt   *attempt // set when finished
+	connected bool          // TCP is up; otherwise the attempt has finished
+	connect   time.Duration // how long TCP connect took, when connected
+	attempt   *attempt      // set when finished
 }
 
 // race is the coordinator's state; only run's goroutine touches it.
 type race struct {
-	n        *negotiation
-	ctx      context.Context
-	states   []routeState
-	finished []*attempt
-	cancels  []context.CancelFunc
-	started  int
-	begin    time.Time
-	events   chan event
-	wg       sync.WaitGroup
-	stagger  *time.Timer
+	n         *negotiation
+	ctx       context.Context
+	routes    []Route // in the order they are tried
+	states    []routeState
+	finished  []*attempt
+	cancels   []context.CancelFunc
+	startedAt []time.Time
+	connects  []time.Duration          // per route, once TCP is up
+	known     map[string]time.Duration // latest connect time per host: sets the head start
+	alone     bool                     // routes[0] is remembered: once connected it runs alone
+	started   int
+	begin     time.Time
+	events    chan event
+	wg        sync.WaitGroup
+	stagger   *time.Timer
 }
 
 // run is the coordinator. Route i+1 starts when a started route fails, or when the
-// latest route has had its head start (the stagger). The winner is the most preferred
-// ready route with no more preferred route past connect. Every loser is cancelled, its
-// goroutine has ended and its connection is closed before run returns.
+// latest route has had its head start (the stagger, adaptive unless Config.Stagger is
+// set; see rearm). The winner is the most preferred ready route with no more preferred
+// route past connect. Every loser is cancelled, its goroutine has ended and its
+// connection is closed before run returns.
 func (n *negotiation) run(parent context.Context) (*Result, error) {
 	ctx, cancelAll := context.WithCancel(parent)
-	routes := n.cfg.Routes
+	routes, memo, recalled := n.recall()
 	r := &race{
-		n:        n,
-		ctx:      ctx,
-		states:   make([]routeState, len(routes)),
-		finished: make([]*attempt, len(routes)),
-		cancels:  make([]context.CancelFunc, len(routes)),
-		events:   make(chan event, 2*len(routes)), // at most two sends per attempt: never blocks
-		stagger:  time.NewTimer(time.Hour),
-		begin:    time.Now(),
+		n:         n,
+		ctx:       ctx,
+		routes:    routes,
+		states:    make([]routeState, len(routes)),
+		finished:  make([]*attempt, len(routes)),
+		cancels:   make([]context.CancelFunc, len(routes)),
+		startedAt: make([]time.Time, len(routes)),
+		connects:  make([]time.Duration, len(routes)),
+		known:     map[string]time.Duration{},
+		alone:     recalled,
+		events:    make(chan event, 2*len(routes)), // at most two sends per attempt: never blocks
+		stagger:   time.NewTimer(time.Hour),
+		begin:     time.Now(),
+	}
+	if recalled && memo.Connect > 0 {
+		r.known[memo.Route.Host] = memo.Connect
 	}
 	defer func() {
 		cancelAll()
@@ -114,11 +131,15 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 		case <-r.stagger.C:
 			r.start()
 		case ev := <-r.events:
-			if r.apply(ev) && IsFinal(ev.attempt.err) {
+			failed := r.apply(ev)
+			switch {
+			case failed && IsFinal(ev.attempt.err):
 				r.abandonAll(-1)
 				return nil, n.failure(r.records())
-			} else if r.states[ev.index] == failed {
+			case failed:
 				r.start()
+			default:
+				r.rearm()
 			}
 		}
 	}
@@ -136,18 +157,19 @@ func (r *race) start() {
 	actx, cancel := context.WithTimeout(r.ctx, r.n.cfg.attemptTimeout())
 	r.cancels[i] = cancel
 	r.states[i] = dialing
-	a := &attempt{index: i, route: r.n.cfg.Routes[i], begin: r.begin, start: time.Now(), log: r.n.log}
+	a := &attempt{index: i, route: r.routes[i], begin: r.begin, start: time.Now(), log: r.n.log}
+	r.startedAt[i] = a.start
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		r.n.handshake(actx, a, func() { r.events <- event{index: i, connected: true} })
+		r.n.handshake(actx, a, func() { r.events <- event{index: i, connected: true, connect: time.Since(a.start)} })
 		if a.err != nil && expired(actx) {
 			a.err = contextError(a.err, cause(actx))
 		}
 		a.end = time.Now()
 		r.events <- event{index: i, attempt: a}
 	}()
-	r.stagger.Reset(r.n.cfg.stagger())
+	r.rearm()
 }
 
 // apply records an event; it reports whether the event was a failure.
@@ -157,6 +179,8 @@ func (r *race) apply(ev event) bool {
 		if r.states[ev.index] == dialing {
 			r.states[ev.index] = connected
 		}
+		r.connects[ev.index] = ev.connect
+		r.known[r.routes[ev.index].Host] = ev.connect
 		return false
 	case ev.attempt.err != nil:
 		r.states[ev.index], r.finished[ev.index] = failed, ev.attempt
@@ -231,7 +255,7 @@ func (r *race) records() []Attempt {
 }
 
 // finish abandons the losers and authenticates the winner: the only connection that
-// ever sees credentials.
+// ever sees credentials. The winner is remembered when route memory is on.
 func (n *negotiation) finish(r *race, w *attempt) (*Result, error) {
 	r.abandonAll(w.index)
 	if err := n.authenticate(r.ctx, w); err != nil {
@@ -255,7 +279,9 @@ func (n *negotiation) finish(r *race, w *attempt) (*Result, error) {
 	w.conn.tap.handoff()
 	w.reach(StageReady)
 	w.end = time.Now()
-	res := &Result{Client: w.conn.client, Route: w.route, TLS: w.conn.tls, Mechanism: w.conn.mechanism, Attempts: r.records()}
+	res := &Result{Client: w.conn.client, Route: w.route, TLS: w.conn.tls, Mechanism: w.conn.mechanism,
+		Attempts: r.records(), FromMemory: r.alone && w.index == 0}
+	n.remember(Memo{Route: w.route, Connect: r.connects[w.index], At: time.Now()})
 	if n.cfg.Logger != nil {
 		n.cfg.Logger.Info("smtpport: negotiated", "route", res.Route.String(), "mechanism", res.Mechanism,
 			"tls", tls.VersionName(res.TLS.Version), "elapsed", time.Since(w.start))
@@ -311,8 +337,14 @@ func (r *recordingAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
 	return mech, resp, err
 }
 
+// failure builds the error for a failed negotiation and drops the remembered route after
+// a certificate or protocol failure: whatever the server now is, it is not the one that
+// worked before.
 func (n *negotiation) failure(attempts []Attempt) error {
 	e := &Error{Attempts: attempts}
+	if errors.Is(e, ErrCertificate) || errors.Is(e, ErrProtocol) {
+		n.forget()
+	}
 	if n.cfg.Logger != nil {
 		n.cfg.Logger.Warn("smtpport: negotiation failed", slog.String("err", e.Error()))
 	}
