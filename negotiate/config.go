@@ -132,7 +132,7 @@ func (c *Config) dialer() proxy.ContextDialer {
 	return &net.Dialer{}
 }
 
-// tlsConfig returns the per-route TLS settings: the caller's, with ServerName forced to
+// tlsConfig returns the per-host TLS settings: the caller's, with ServerName forced to
 // the route host and at least TLS 1.2 (RFC 8997).
 func (c *Config) tlsConfig(host string) *tls.Config {
 	var cfg *tls.Config
@@ -145,5 +145,13 @@ func (c *Config) tlsConfig(host string) *tls.Config {
 	if cfg.MinVersion < tls.VersionTLS12 {
 		cfg.MinVersion = tls.VersionTLS12
 	}
+	return cfg
+}
+
+// routeTLSConfig is tlsConfig plus, when the caller has no session cache, a shared one
+// scoped to the route (see withSessionCache), so Dials resume TLS sessions.
+func (c *Config) routeTLSConfig(r Route) *tls.Config {
+	cfg := c.tlsConfig(r.Host)
+	withSessionCache(cfg, r.Addr())
 	return cfg
 }

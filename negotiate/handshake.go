@@ -110,7 +110,7 @@ func (n *negotiation) handshake(ctx context.Context, a *attempt, connected func(
 // greetAndSecure runs greeting, EHLO and TLS for either security mode and returns a client
 // whose post-TLS EHLO has been read.
 func (n *negotiation) greetAndSecure(ctx context.Context, a *attempt, tap *tapConn) (*smtp.Client, error) {
-	tlsConfig := n.cfg.tlsConfig(a.route.Host)
+	tlsConfig := n.cfg.routeTLSConfig(a.route)
 	if a.route.Security == ImplicitTLS {
 		a.reach(StageTLS)
 		tc := tls.Client(tap, tlsConfig)

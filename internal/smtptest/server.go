@@ -5,6 +5,7 @@
 package smtptest
 
 import (
+	"crypto/rand"
 	"crypto/tls"
 	"errors"
 	"net"
@@ -74,6 +75,9 @@ type Server struct {
 	cfg  Config
 	ca   *CA
 	cert tls.Certificate
+	// ticketKey is shared by every endpoint and connection, so clients can resume TLS
+	// sessions across connections and ports, as with a real server.
+	ticketKey [32]byte
 
 	mu        sync.Mutex
 	endpoints map[int]Endpoint
@@ -126,8 +130,12 @@ func NewServer(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	var key [32]byte
+	if _, err := rand.Read(key[:]); err != nil {
+		return nil, err
+	}
 	return &Server{
-		cfg: cfg, ca: ca, cert: cert,
+		cfg: cfg, ca: ca, cert: cert, ticketKey: key,
 		endpoints: map[int]Endpoint{}, addrs: map[int]string{}, conns: map[net.Conn]struct{}{},
 		done: make(chan struct{}),
 	}, nil
@@ -316,6 +324,7 @@ func (s *Server) tlsConfig(ep Endpoint) *tls.Config {
 		cert = *ep.Certificate
 	}
 	cfg := &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	cfg.SetSessionTicketKeys([][32]byte{s.ticketKey})
 	if ep.MaxTLSVersion != 0 {
 		cfg.MinVersion = tls.VersionTLS10
 		cfg.MaxVersion = ep.MaxTLSVersion

@@ -1,0 +1,70 @@
+package negotiate
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"sync"
+)
+
+// sessionCacheSize is how many TLS sessions each trust anchor set keeps: a few hosts
+// per program, a few ports per host.
+const sessionCacheSize = 64
+
+// maxSessionCaches bounds how many trust anchor sets get a cache; a program that builds
+// a new pool for every Dial loses resumption for the oldest instead of growing.
+const maxSessionCaches = 16
+
+// sessionCaches hands out a shared tls.ClientSessionCache per RootCAs pool, so a TLS
+// session is resumed across Dials (saving the certificate chain and its verification)
+// but only under the trust anchors that verified it: crypto/tls does not verify a
+// resumed session's chain again, and its cache is keyed by server name alone.
+var sessionCaches = struct {
+	sync.Mutex
+	byPool map[*x509.CertPool]tls.ClientSessionCache
+	order  []*x509.CertPool
+}{byPool: map[*x509.CertPool]tls.ClientSessionCache{}}
+
+// sessionCacheFor returns the shared cache for pool (nil: the system roots).
+func sessionCacheFor(pool *x509.CertPool) tls.ClientSessionCache {
+	sessionCaches.Lock()
+	defer sessionCaches.Unlock()
+	if c, ok := sessionCaches.byPool[pool]; ok {
+		return c
+	}
+	if len(sessionCaches.order) >= maxSessionCaches {
+		delete(sessionCaches.byPool, sessionCaches.order[0])
+		sessionCaches.order = sessionCaches.order[1:]
+	}
+	c := tls.NewLRUClientSessionCache(sessionCacheSize)
+	sessionCaches.byPool[pool] = c
+	sessionCaches.order = append(sessionCaches.order, pool)
+	return c
+}
+
+// withSessionCache gives cfg a shared session cache when the caller set none and
+// resumption cannot skip a check the caller asked for: a VerifyPeerCertificate callback
+// is not run on resumption, and client certificates would be bound to the old session.
+// Sessions are scoped to addr (host:port), as browsers scope them: crypto/tls keys its
+// cache by server name alone, and a session from 465 resumed on 587 would hide the
+// certificate 587 really serves, where a bad one must end negotiation.
+func withSessionCache(cfg *tls.Config, addr string) {
+	if cfg.ClientSessionCache != nil || cfg.SessionTicketsDisabled ||
+		cfg.VerifyPeerCertificate != nil || len(cfg.Certificates) > 0 || cfg.GetClientCertificate != nil {
+		return
+	}
+	cfg.ClientSessionCache = scopedCache{inner: sessionCacheFor(cfg.RootCAs), scope: addr + "\x00"}
+}
+
+// scopedCache prefixes every session key with its scope.
+type scopedCache struct {
+	inner tls.ClientSessionCache
+	scope string
+}
+
+func (c scopedCache) Get(key string) (*tls.ClientSessionState, bool) {
+	return c.inner.Get(c.scope + key)
+}
+
+func (c scopedCache) Put(key string, cs *tls.ClientSessionState) {
+	c.inner.Put(c.scope+key, cs)
+}
