@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/smtpport/smtpport/internal/netsim"
 	"github.com/smtpport/smtpport/internal/smtptest"
 	"github.com/smtpport/smtpport/negotiate"
 	"github.com/stretchr/testify/assert"
@@ -107,4 +109,15 @@ func TestTLSSessionNotSharedAcrossPorts(t *testing.T) {
 	cfg.Routes = srv.Routes(587)
 	assert.False(t, negotiateOK(t, cfg).TLS.DidResume, "587 does not resume 465's session")
 	assert.True(t, negotiateOK(t, cfg).TLS.DidResume, "587 resumes its own")
+}
+
+// TestNegotiateOverSlowLink: the whole handshake works through a link with latency, and
+// a healthy first route still opens the only connection.
+func TestNegotiateOverSlowLink(t *testing.T) {
+	srv, d, cfg := testServer(t)
+	cfg.Dialer = netsim.WithLatency(d, 2*time.Millisecond)
+	res := negotiateOK(t, cfg)
+	assert.Equal(t, 587, res.Route.Port)
+	assert.Equal(t, []string{"EHLO", "STARTTLS", "EHLO", "AUTH PLAIN <initial-response>"}, verbs(srv.Commands()))
+	assert.Equal(t, 1, d.TotalDials())
 }
