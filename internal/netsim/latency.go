@@ -95,14 +95,14 @@ func (l *latencyConn) wake() {
 // it was sent (never before the server could have sent it).
 func (l *latencyConn) pumpIn() {
 	defer l.wg.Done()
+	buf := make([]byte, 32<<10)
 	for {
-		buf := make([]byte, 32<<10)
 		n, err := l.Conn.Read(buf)
 		sent := time.Now()
 		if sent.Before(l.upAt) {
 			sent = l.upAt
 		}
-		c := chunk{at: sent.Add(l.delay), data: buf[:n]}
+		c := chunk{at: sent.Add(l.delay), data: append([]byte(nil), buf[:n]...)}
 		if err != nil {
 			c.err = err
 		}
