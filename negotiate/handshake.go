@@ -40,10 +40,14 @@ type attempt struct {
 	err   error
 	conn  *conn // non-nil when ready
 	log   func(msg string, args ...any)
+	debug bool // log is live: building its arguments is worth the allocations
 }
 
 func (a *attempt) reach(stage string) {
 	a.stage = stage
+	if !a.debug {
+		return
+	}
 	a.log("smtpport: stage", "route", a.route.String(), "stage", stage, "elapsed", time.Since(a.start))
 }
 

@@ -39,15 +39,17 @@ func Negotiate(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	n := &negotiation{cfg: &cfg, log: func(string, ...any) {}}
-	if cfg.Logger != nil {
+	if cfg.Logger != nil && cfg.Logger.Enabled(ctx, slog.LevelDebug) {
 		n.log = func(msg string, args ...any) { cfg.Logger.Debug(msg, args...) }
+		n.debug = true
 	}
 	return n.run(ctx)
 }
 
 type negotiation struct {
-	cfg *Config
-	log func(msg string, args ...any)
+	cfg   *Config
+	log   func(msg string, args ...any)
+	debug bool // log is live; when false, skip building log arguments on the hot path
 }
 
 // routeState is the coordinator's view of one route.
@@ -157,7 +159,7 @@ func (r *race) start() {
 	actx, cancel := context.WithTimeout(r.ctx, r.n.cfg.attemptTimeout())
 	r.cancels[i] = cancel
 	r.states[i] = dialing
-	a := &attempt{index: i, route: r.routes[i], begin: r.begin, start: time.Now(), log: r.n.log}
+	a := &attempt{index: i, route: r.routes[i], begin: r.begin, start: time.Now(), log: r.n.log, debug: r.n.debug}
 	r.startedAt[i] = a.start
 	r.wg.Add(1)
 	go func() {
@@ -184,11 +186,15 @@ func (r *race) apply(ev event) bool {
 		return false
 	case ev.attempt.err != nil:
 		r.states[ev.index], r.finished[ev.index] = failed, ev.attempt
-		r.n.log("smtpport: route failed", "route", ev.attempt.route.String(), "stage", ev.attempt.stage, "err", ev.attempt.err.Error())
+		if r.n.debug {
+			r.n.log("smtpport: route failed", "route", ev.attempt.route.String(), "stage", ev.attempt.stage, "err", ev.attempt.err.Error())
+		}
 		return true
 	default:
 		r.states[ev.index], r.finished[ev.index] = ready, ev.attempt
-		r.n.log("smtpport: route ready", "route", ev.attempt.route.String())
+		if r.n.debug {
+			r.n.log("smtpport: route ready", "route", ev.attempt.route.String())
+		}
 		return false
 	}
 }

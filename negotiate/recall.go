@@ -23,7 +23,9 @@ func (n *negotiation) recall() (routes []Route, memo Memo, recalled bool) {
 	ordered = append(ordered, routes[i])
 	ordered = append(ordered, routes[:i]...)
 	ordered = append(ordered, routes[i+1:]...)
-	n.log("smtpport: trying remembered route first", "route", memo.Route.String())
+	if n.debug {
+		n.log("smtpport: trying remembered route first", "route", memo.Route.String())
+	}
 	return ordered, memo, true
 }
 
