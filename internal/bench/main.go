@@ -1,0 +1,192 @@
+// Command bench measures smtpport.Dial side by side with the floor (hand-written
+// net/smtp that already knows the working route) and with go-mail, against the
+// in-process test server run in a child process, through netsim's blackholes, refusals
+// and one-way latency. It prints markdown. Run from internal/bench:
+//
+//	go run . -runs 20 -latency 0,5,25
+//
+// It is a nested module so that go-mail never enters smtpport's dependencies.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/smtpport/smtpport/internal/netsim"
+)
+
+var goMailVersion = func() string {
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == "github.com/wneessen/go-mail" {
+				return m.Version
+			}
+		}
+	}
+	return "(unknown version)"
+}()
+
+// slowAfter: a series whose first Dial takes longer runs its other Dials concurrently
+// (blackholes and timeouts cost wall time, not CPU), so the whole run stays short.
+const slowAfter = 2 * time.Second
+
+func main() {
+	serveMode := flag.Bool("serve", false, "run the test server (internal: the benchmark starts itself with it)")
+	runs := flag.Int("runs", 20, "Dials per client and scenario")
+	latencies := flag.String("latency", "0,5,25", "one-way latencies in ms, comma separated")
+	only := flag.String("scenario", "", "run only scenarios whose name contains this")
+	flag.Parse()
+	if *serveMode {
+		if err := serve(); err != nil {
+			fmt.Fprintln(os.Stderr, "serve:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var lats []time.Duration
+	for _, f := range strings.Split(*latencies, ",") {
+		ms, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bad -latency:", err)
+			os.Exit(2)
+		}
+		lats = append(lats, time.Duration(ms)*time.Millisecond)
+	}
+	srv, err := startServer()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer srv.stop()
+
+	header(*runs, *latencies)
+	var all []result
+	for _, lat := range lats {
+		var rs []result
+		for _, sc := range scenarios {
+			if *only != "" && !strings.Contains(sc.name, *only) {
+				continue
+			}
+			rs = append(rs, runScenario(srv, sc, lat, *runs)...)
+		}
+		table(lat, rs)
+		all = append(all, rs...)
+	}
+	targets(all)
+}
+
+// result is one client's figures for one scenario at one latency.
+type result struct {
+	sc      scenario
+	latency time.Duration
+	client  string
+	figures
+}
+
+// runScenario measures every client on sc: one warm-up Dial each (it fills route memory
+// and session caches; a slow one counts as the first sample), then the runs interleaved
+// client by client so the machine's load falls on all alike.
+func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result {
+	type state struct {
+		series
+		samples        []sample
+		mallocs, bytes uint64
+		slow, skip     bool
+	}
+	states := make([]*state, len(clients))
+	for i, c := range clients {
+		d := srv.dialer(sc.block)
+		dial := c.newSeries(seriesEnv{sc: sc, dialer: netsim.WithLatency(d, lat), tls: srv.tlsConfig()})
+		states[i] = &state{series: series{dial: dial, dialer: d}, skip: dial == nil}
+	}
+	for _, st := range states {
+		if st.skip {
+			continue
+		}
+		s, m, b := measure(st.series, sc.timeout)
+		if s.elapsed > slowAfter {
+			st.slow = true
+			st.samples = append(st.samples, s)
+			st.mallocs, st.bytes = m, b
+		}
+	}
+	for range runs {
+		for _, st := range states {
+			if st.skip || st.slow {
+				continue
+			}
+			s, m, b := measure(st.series, sc.timeout)
+			st.samples = append(st.samples, s)
+			st.mallocs += m
+			st.bytes += b
+		}
+	}
+	// Slow series: the remaining runs at once.
+	var wg sync.WaitGroup
+	for _, st := range states {
+		if !st.slow {
+			continue
+		}
+		var ms0, ms1 runtime.MemStats
+		runtime.ReadMemStats(&ms0)
+		dials0 := st.dialer.TotalDials()
+		out := make([]sample, runs-1)
+		for i := range out {
+			wg.Go(func() { out[i] = timed(st.series, sc.timeout) })
+		}
+		wg.Wait()
+		runtime.ReadMemStats(&ms1)
+		// Overlapping Dials see each other's connections: share the batch's out evenly.
+		dials := st.dialer.TotalDials() - dials0
+		for i := range out {
+			out[i].dials = dials / len(out)
+		}
+		st.samples = append(st.samples, out...)
+		st.mallocs += ms1.Mallocs - ms0.Mallocs
+		st.bytes += ms1.TotalAlloc - ms0.TotalAlloc
+	}
+	var out []result
+	for i, st := range states {
+		r := result{sc: sc, latency: lat, client: clients[i].name}
+		if st.skip {
+			r.skipped = "no route memory; same as 587 blackholed"
+		} else {
+			r.figures = summarise(st.samples, st.mallocs, st.bytes)
+			r.concurrent = st.slow
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// measure is one timed Dial with the allocations made while it ran.
+func measure(s series, timeout time.Duration) (sample, uint64, uint64) {
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	smp := timed(s, timeout)
+	runtime.ReadMemStats(&ms1)
+	return smp, ms1.Mallocs - ms0.Mallocs, ms1.TotalAlloc - ms0.TotalAlloc
+}
+
+// timed is one Dial: the time to an authenticated client (or to the error), and the TCP
+// connections it opened. Closing the client is not timed.
+func timed(s series, timeout time.Duration) sample {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	before := s.dialer.TotalDials()
+	start := time.Now()
+	closer, err := s.dial(ctx)
+	elapsed := time.Since(start)
+	if err == nil {
+		closer()
+	}
+	return sample{elapsed: elapsed, err: err, dials: s.dialer.TotalDials() - before}
+}
