@@ -124,7 +124,11 @@ func (c *passwordCredentials) Mechanism(offered []string) (string, error) {
 }
 
 func (c *passwordCredentials) MechanismTLS(offered []string, cs tls.ConnectionState) (string, error) {
-	_, canBind := channelBinding(cs)
+	// The TLS exporter costs some 25 allocations: derive it only when it can matter.
+	canBind := false
+	if slices.Contains(offered, mechSCRAMPlus) {
+		_, canBind = channelBinding(cs)
+	}
 	return c.policy.choose(offered, canBind)
 }
 
