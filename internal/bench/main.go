@@ -43,7 +43,11 @@ func main() {
 	runs := flag.Int("runs", 20, "Dials per client and scenario")
 	latencies := flag.String("latency", "0,5,25", "one-way latencies in ms, comma separated")
 	only := flag.String("scenario", "", "run only scenarios whose name contains this")
+	fixed := flag.Bool("fixed-stagger", false, "also run smtpport with the head start fixed at 250 ms")
 	flag.Parse()
+	if *fixed {
+		clients = append(clients, fixedStagger)
+	}
 	if *serveMode {
 		if err := serve(); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
