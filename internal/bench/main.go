@@ -71,7 +71,7 @@ func main() {
 	}
 	defer srv.stop()
 
-	header(*runs, *latencies)
+	header(*runs)
 	var all []result
 	for _, lat := range lats {
 		var rs []result

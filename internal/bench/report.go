@@ -10,9 +10,9 @@ import (
 	"github.com/smtpport/smtpport/negotiate"
 )
 
-func header(runs int, latencies string) {
+func header(runs int) {
 	fmt.Printf("# smtpport benchmark\n\n")
-	fmt.Printf("- command: `cd internal/bench && go run . -runs %d -latency %s`\n", runs, latencies)
+	fmt.Printf("- command: `cd internal/bench && go run . %s`\n", strings.Join(os.Args[1:], " "))
 	fmt.Printf("- date: %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("- machine: %s, %d CPUs, GOMAXPROCS %d, %s %s/%s, load average %s\n",
 		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage())
