@@ -78,7 +78,9 @@ type Config struct {
 	Credentials Credentials
 	// Memory, with a non-empty MemoryKey, remembers the winning route: the next
 	// Negotiate with the same key tries it alone first and races the other routes only
-	// if it fails at connect level. Nil: every Negotiate races from scratch.
+	// if it fails, or has not connected within its head start. Once its TCP is up it
+	// runs alone, so a server that accepts and then stalls holds negotiation until
+	// AttemptTimeout or the context ends it. Nil: every Negotiate races from scratch.
 	Memory RouteMemory
 	// MemoryKey names the account in Memory; the root package uses the preset name and
 	// the user name. Empty: Memory is not used.
