@@ -133,12 +133,12 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 		case <-r.stagger.C:
 			r.start()
 		case ev := <-r.events:
-			failed := r.apply(ev)
+			lost := r.apply(ev)
 			switch {
-			case failed && IsFinal(ev.attempt.err):
+			case lost && IsFinal(ev.attempt.err):
 				r.abandonAll(-1)
 				return nil, n.failure(r.records())
-			case failed:
+			case lost:
 				r.start()
 			default:
 				r.rearm()
