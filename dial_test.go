@@ -216,70 +216,30 @@ func TestNoRouteOffersTLS(t *testing.T) {
 	}
 }
 
-// hangingTLS accepts connections and reads without ever answering: a TLS handshake that
-// stalls. It reports on started when the first ClientHello bytes arrive.
-func hangingTLS(t *testing.T) (addr string, started <-chan struct{}) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	ch := make(chan struct{})
-	var wg sync.WaitGroup
-	var once sync.Once
-	var conns []net.Conn
-	var mu sync.Mutex
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				buf := make([]byte, 1)
-				if _, err := c.Read(buf); err == nil {
-					once.Do(func() { close(ch) })
-				}
-			}()
-		}
-	}()
-	t.Cleanup(func() {
-		l.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-		wg.Wait()
-	})
-	return l.Addr().String(), ch
-}
-
+// TestCancelDuringTLSHandshake: the server accepts and never answers the ClientHello; a
+// cancel once the attempt is in its TLS stage ends Dial at once with context.Canceled.
 func TestCancelDuringTLSHandshake(t *testing.T) {
-	addr, started := hangingTLS(t)
-	d := netsim.New()
-	d.Map("mail.example.test:465", addr)
+	e := newEnv(t, smtptest.Config{},
+		smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, Script: []smtptest.Step{{Hang: true}}})
+	sig := &signal{}
+	inTLS := sig.on("smtpport: stage", "route", e.srv.Route(465).String(), "stage", negotiate.StageTLS)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errc := make(chan error, 1)
 	go func() {
-		_, err := smtpport.Dial(ctx, presets.Custom("mail.example.test"),
-			smtpport.WithRoutes(negotiate.Route{Host: "mail.example.test", Port: 465, Security: negotiate.ImplicitTLS}),
-			smtpport.WithDialer(d), smtpport.WithAttemptTimeout(time.Hour),
-			smtpport.WithPassword(testUser, testPass))
+		_, err := smtpport.Dial(ctx, e.preset, e.options(
+			smtpport.WithRoutes(e.srv.Route(465)), smtpport.WithAttemptTimeout(time.Hour),
+			smtpport.WithLogger(slog.New(sig)))...)
 		errc <- err
 	}()
-	<-started
+	<-inTLS
 	cancel()
 	err := <-errc // with an hour-long attempt timeout only the cancel can end this
 	require.ErrorIs(t, err, context.Canceled)
 	var nerr *negotiate.Error
 	require.ErrorAs(t, err, &nerr)
 	assert.Equal(t, negotiate.StageTLS, nerr.Attempts[0].Stage)
+	assert.Empty(t, e.srv.AuthCommands())
 }
 
 func TestContextDeadlineBoundsBlackholes(t *testing.T) {
