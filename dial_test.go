@@ -222,7 +222,7 @@ func TestCancelDuringTLSHandshake(t *testing.T) {
 	e := newEnv(t, smtptest.Config{},
 		smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, Script: []smtptest.Step{{Hang: true}}})
 	sig := &signal{}
-	inTLS := sig.on("smtpport: stage", "route", e.srv.Route(465).String(), "stage", negotiate.StageTLS)
+	inTLS := sig.on("smtpport: stage", "route", e.srv.Route(465).String(), "stage", string(negotiate.StageTLS))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errc := make(chan error, 1)
@@ -355,7 +355,7 @@ func TestReadyRouteWaitsForConnectedPreferredRoute(t *testing.T) {
 		smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS})
 	e.preset.Routes = e.srv.Routes(587, 465)
 	sig := &signal{}
-	connected587 := sig.on("smtpport: stage", "route", e.srv.Route(587).String(), "stage", negotiate.StageGreeting)
+	connected587 := sig.on("smtpport: stage", "route", e.srv.Route(587).String(), "stage", string(negotiate.StageGreeting))
 	ready465 := sig.on("smtpport: route ready", "route", e.srv.Route(465).String())
 	go func() {
 		<-ready465

@@ -70,21 +70,23 @@ type Config struct {
 	Logger *slog.Logger
 	// Stagger fixes the head start of each route over the next. Zero means adaptive:
 	// DefaultStagger while nothing is known about the host, then a figure derived from
-	// its measured connect time (AdaptiveStagger, HandshakeStagger).
+	// its measured connect time (see the package documentation).
 	Stagger time.Duration
 	// AttemptTimeout bounds one route up to ready (0 means DefaultAttemptTimeout).
 	AttemptTimeout time.Duration
 	// Credentials authenticate the winner; nil sends no AUTH.
 	Credentials Credentials
 	// Memory, with a non-empty MemoryKey, remembers the winning route: the next
-	// Negotiate with the same key tries it alone first and races the other routes only
-	// if it fails, or has not connected within its head start. Once its TCP is up it
-	// runs alone, so a server that accepts and then stalls holds negotiation until
-	// AttemptTimeout or the context ends it. Nil: every Negotiate races from scratch.
+	// Negotiate with the same key tries it first, with a head start set from its
+	// remembered connect time, so a healthy remembered route opens the only connection;
+	// the others start only if it fails or overruns that head start. Nil: every
+	// Negotiate races from scratch.
 	Memory RouteMemory
 	// MemoryKey names the account in Memory; the root package uses the preset name and
 	// the user name. Empty: Memory is not used.
 	MemoryKey string
+	// Trace, when not nil, receives the events of every route as it is negotiated.
+	Trace *Trace
 }
 
 // ErrConfig wraps every error Negotiate returns for a Config it cannot use.
@@ -92,21 +94,21 @@ var ErrConfig = errors.New("invalid configuration")
 
 func (c *Config) validate() error {
 	if len(c.Routes) == 0 {
-		return fmt.Errorf("negotiate: %w: no routes", ErrConfig)
+		return fmt.Errorf("smtpport: %w: no routes", ErrConfig)
 	}
 	for _, r := range c.Routes {
 		if err := r.Validate(); err != nil {
-			return fmt.Errorf("%w: %w", ErrConfig, err)
+			return fmt.Errorf("smtpport: %w: %w", ErrConfig, err)
 		}
 	}
 	if c.TLSConfig != nil && c.TLSConfig.InsecureSkipVerify {
-		return fmt.Errorf("negotiate: %w: InsecureSkipVerify is refused; add the server's certificate or CA to TLSConfig.RootCAs", ErrConfig)
+		return fmt.Errorf("smtpport: %w: InsecureSkipVerify is refused; add the server's certificate or CA to TLSConfig.RootCAs", ErrConfig)
 	}
 	if err := validateLocalName(c.LocalName); err != nil {
 		return err
 	}
 	if c.Stagger < 0 || c.AttemptTimeout < 0 {
-		return fmt.Errorf("negotiate: %w: negative stagger or attempt timeout", ErrConfig)
+		return fmt.Errorf("smtpport: %w: negative stagger or attempt timeout", ErrConfig)
 	}
 	return nil
 }
@@ -114,7 +116,7 @@ func (c *Config) validate() error {
 func validateLocalName(name string) error {
 	for _, c := range name {
 		if c <= ' ' || c == 0x7f {
-			return fmt.Errorf("negotiate: %w: EHLO name %q has spaces or control characters", ErrConfig, name)
+			return fmt.Errorf("smtpport: %w: EHLO name %q has spaces or control characters", ErrConfig, name)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package negotiate
 import (
 	"errors"
 	"fmt"
+	"net/textproto"
 	"strings"
 	"time"
 	"unicode"
@@ -25,63 +26,147 @@ var (
 	// 421 service closing). The next route is tried.
 	ErrUnreachable = errors.New("unreachable")
 	// ErrProtocol: the server broke the protocol in a way that suggests tampering (bytes
-	// injected after the STARTTLS reply, replies past the size cap). Ends negotiation.
+	// injected after the STARTTLS reply, a malformed STARTTLS reply, replies past the size
+	// cap). Ends negotiation.
 	ErrProtocol = errors.New("protocol violation")
 )
 
-// Stages an attempt can reach, in the order a STARTTLS route passes them. An implicit-TLS
-// route goes dial, tls, greeting, ehlo, auth, ready.
+// ErrAbandoned marks a route that was still working when another route won or when
+// another route's failure ended negotiation.
+var ErrAbandoned = errors.New("abandoned")
+
+// Stage is how far an attempt got.
+type Stage string
+
+// Stages in the order a STARTTLS route passes them (its EHLO comes twice, before and
+// over TLS). An implicit-TLS route goes dial, tls, greeting, ehlo, auth, ready.
 const (
-	StageDial     = "dial"
-	StageGreeting = "greeting"
-	StageEHLO     = "ehlo"
-	StageSTARTTLS = "starttls"
-	StageTLS      = "tls"
-	StageAuth     = "auth"
-	StageReady    = "ready"
+	StageDial     Stage = "dial"
+	StageGreeting Stage = "greeting"
+	StageEHLO     Stage = "ehlo"
+	StageSTARTTLS Stage = "starttls"
+	StageTLS      Stage = "tls"
+	StageAuth     Stage = "auth"
+	StageReady    Stage = "ready"
 )
 
 // Attempt records what happened on one route: the last stage reached, the time from the
 // start of the attempt, and the cause when it failed (nil for the winner).
 type Attempt struct {
 	Route   Route
-	Stage   string
+	Stage   Stage
 	Elapsed time.Duration
 	Err     error
 	// Offset is when the attempt started, counted from the start of negotiation: the
 	// head start shows here (0, 250ms, 500ms...).
 	Offset time.Duration
+	// Ready is when the route reached verified TLS and its EHLO over TLS, counted from
+	// the attempt's start; zero if it never did.
+	Ready time.Duration
+	// Waited is how long the route, once ready, waited for a more preferred route that
+	// was still handshaking (bounded; see the package documentation).
+	Waited time.Duration
 }
 
-// String is one line: "smtp.gmail.com:587/starttls: dial after 250ms: unreachable: ...".
+// String is one line: "smtp.gmail.com:587/starttls: failed at dial after 250ms: unreachable: ...".
 func (a Attempt) String() string {
-	if a.Err == nil {
-		return fmt.Sprintf("%s: %s after %s", a.Route, a.Stage, a.Elapsed.Round(time.Millisecond))
+	elapsed := a.Elapsed.Round(time.Millisecond)
+	switch {
+	case a.Err == nil:
+		s := fmt.Sprintf("%s: %s after %s", a.Route, a.Stage, elapsed)
+		if a.Ready > 0 {
+			s += fmt.Sprintf(" (ready after %s", a.Ready.Round(time.Millisecond))
+			if a.Waited > 0 {
+				s += fmt.Sprintf(", waited %s for a preferred route", a.Waited.Round(time.Millisecond))
+			}
+			s += ")"
+		}
+		return s
+	case errors.Is(a.Err, ErrAbandoned):
+		return fmt.Sprintf("%s: abandoned at %s after %s", a.Route, a.Stage, elapsed)
 	}
-	return fmt.Sprintf("%s: failed at %s after %s: %v", a.Route, a.Stage, a.Elapsed.Round(time.Millisecond), a.Err)
+	return fmt.Sprintf("%s: failed at %s after %s: %v", a.Route, a.Stage, elapsed, a.Err)
 }
 
 // Error is returned when negotiation fails. It lists every route that was started, in
-// preference order; errors.Is and errors.As see through it to each attempt's cause.
+// the order tried; errors.Is and errors.As see through it to each attempt's cause.
 type Error struct {
 	Attempts []Attempt
 }
 
+// Error leads with the attempt that ended negotiation when one did (a rejected password
+// on a working route is not "no route worked"), and says identical failures once.
 func (e *Error) Error() string {
 	if len(e.Attempts) == 0 {
 		return "smtpport: no route was tried"
 	}
 	var b strings.Builder
-	b.WriteString("smtpport: no route worked")
-	for i, a := range e.Attempts {
-		if i == 0 {
-			b.WriteString(": ")
-		} else {
+	rest := e.Attempts
+	if i := e.decisive(); i >= 0 {
+		a := e.Attempts[i]
+		fmt.Fprintf(&b, "smtpport: %s: %v", a.Route, a.Err)
+		rest = append(append([]Attempt(nil), e.Attempts[:i]...), e.Attempts[i+1:]...)
+		if len(rest) == 0 {
+			return b.String()
+		}
+		b.WriteString("; other routes: ")
+	} else {
+		b.WriteString("smtpport: no route worked: ")
+	}
+	for i, group := range groupAttempts(rest) {
+		if i > 0 {
 			b.WriteString("; ")
 		}
-		b.WriteString(a.String())
+		b.WriteString(group)
 	}
 	return b.String()
+}
+
+// decisive is the index of the attempt whose failure ended negotiation, or -1.
+func (e *Error) decisive() int {
+	for i, a := range e.Attempts {
+		if IsFinal(a.Err) {
+			return i
+		}
+	}
+	return -1
+}
+
+// groupAttempts renders attempts, merging those that failed the same way at the same
+// stage ("a:587/starttls, a:465/tls: failed at dial: unreachable: ... no such host").
+func groupAttempts(attempts []Attempt) []string {
+	type group struct {
+		routes  []string
+		first   Attempt
+		elapsed time.Duration
+	}
+	var groups []*group
+	byKey := map[string]*group{}
+	for _, a := range attempts {
+		if a.Err == nil || errors.Is(a.Err, ErrAbandoned) {
+			groups = append(groups, &group{first: a})
+			continue
+		}
+		key := string(a.Stage) + "\x00" + a.Err.Error()
+		if g, ok := byKey[key]; ok {
+			g.routes = append(g.routes, a.Route.String())
+			g.elapsed = max(g.elapsed, a.Elapsed)
+			continue
+		}
+		g := &group{routes: []string{a.Route.String()}, first: a, elapsed: a.Elapsed}
+		byKey[key] = g
+		groups = append(groups, g)
+	}
+	out := make([]string, len(groups))
+	for i, g := range groups {
+		if len(g.routes) <= 1 {
+			out[i] = g.first.String()
+			continue
+		}
+		out[i] = fmt.Sprintf("%s: failed at %s after %s: %v", strings.Join(g.routes, ", "), g.first.Stage,
+			g.elapsed.Round(time.Millisecond), g.first.Err)
+	}
+	return out
 }
 
 // Unwrap returns every attempt's error, so errors.Is(err, ErrAuthFailed) and
@@ -104,7 +189,7 @@ type routeError struct {
 	hint   string // what the user can do, when known
 	cause  error  // original error, or nil
 	final  bool   // ends negotiation: no other route is tried
-	ctxErr error  // the context's cause, when the context ended the attempt
+	ctxErr error  // why the attempt's time ran out: the caller's context, or the attempt timeout
 }
 
 func (e *routeError) Error() string {
@@ -114,7 +199,12 @@ func (e *routeError) Error() string {
 		b.WriteString(": ")
 		b.WriteString(e.detail)
 	}
-	if e.cause != nil {
+	var reply *textproto.Error
+	switch {
+	case errors.As(e.cause, &reply):
+		// The server's reply, code once and text unquoted (textproto quotes it).
+		fmt.Fprintf(&b, ": %03d %s", reply.Code, Sanitize(reply.Msg))
+	case e.cause != nil:
 		b.WriteString(": ")
 		b.WriteString(Sanitize(e.cause.Error()))
 	}
@@ -147,6 +237,15 @@ func (e *routeError) Unwrap() []error {
 func IsFinal(err error) bool {
 	var re *routeError
 	return errors.As(err, &re) && re.final
+}
+
+// attemptTimeout is the cause of an attempt that ran out of its own time
+// (Config.AttemptTimeout), as opposed to the caller's context: it is deliberately not
+// context.DeadlineExceeded, which would say the caller's deadline passed.
+type attemptTimeout time.Duration
+
+func (d attemptTimeout) Error() string {
+	return "attempt timeout of " + time.Duration(d).String() + " reached"
 }
 
 // Sanitize makes server-supplied text safe for an error string or a log line: line

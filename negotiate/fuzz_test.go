@@ -75,38 +75,71 @@ var starttlsReplies = []string{
 	"421 4.3.2 bye\r\n",
 	"2\n",
 	"220-\r\n220 \r\n",
+	"554-no\r\n\r\n220 go\r\n",      // a blank line hiding a go-ahead
+	"220-ok\r\n554-x\r\n220 go\r\n", // mixed codes
+	"220 go\rMAIL FROM:<x>\r\n",     // CR without LF
+	"220 go\x00\r\n",
 }
 
-// injectedReference says, from the concatenated stream alone, whether plaintext
-// followed a STARTTLS go-ahead: the first byte after the final 2xx line is not the
-// start of a TLS record (22 handshake, 21 alert). It also returns the offset just
-// past the go-ahead line, or -1.
-func injectedReference(stream []byte) (injected bool, after int) {
-	pos := 0
+// replyOutcome is how a STARTTLS reply ends.
+type replyOutcome int
+
+const (
+	replyIncomplete replyOutcome = iota
+	replyMalformed
+	replyRefused
+	replyGoAhead
+)
+
+// starttlsReference reads a STARTTLS reply from the whole stream at once, by RFC 5321
+// §4.2's grammar as replyScanner documents it, and returns how it ends and the offset
+// just past its final line.
+func starttlsReference(stream []byte) (replyOutcome, int) {
+	pos, code := 0, 0
 	for {
 		i := bytes.IndexByte(stream[pos:], '\n')
 		if i < 0 {
-			return false, -1
+			rest := stream[pos:]
+			if bytes.ContainsAny(rest, "\x00") || len(rest) > maxReplyLine-2 || bytes.Contains(rest, []byte("\r")) && !bytes.HasSuffix(rest, []byte("\r")) {
+				return replyMalformed, -1
+			}
+			for _, c := range rest {
+				if c < ' ' && c != '\t' && c != '\r' || c == 0x7f {
+					return replyMalformed, -1
+				}
+			}
+			return replyIncomplete, -1
 		}
-		line := bytes.TrimSuffix(stream[pos:pos+i], []byte("\r"))
+		line := stream[pos : pos+i]
 		pos += i + 1
-		if len(line) >= 4 && line[3] == '-' {
-			continue
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		if len(line) > maxReplyLine-2 {
+			return replyMalformed, -1
 		}
-		if len(line) == 0 || line[0] != '2' {
-			return false, -1 // refused: no TLS will follow
+		for _, c := range line {
+			if c < ' ' && c != '\t' || c == 0x7f {
+				return replyMalformed, -1 // a CR inside the line is one too
+			}
 		}
-		if pos >= len(stream) {
-			return false, pos
+		e := parseReplyLine(line)
+		if e == nil || code != 0 && e.Code != code {
+			return replyMalformed, -1
 		}
-		return stream[pos] != 22 && stream[pos] != 21, pos
+		code = e.Code
+		if len(line) == 3 || line[3] == ' ' {
+			if code == 220 {
+				return replyGoAhead, pos
+			}
+			return replyRefused, pos
+		}
 	}
 }
 
 // FuzzTap feeds a STARTTLS reply and what follows it through the tap in arbitrary
-// pieces. Whatever the chunking, the tap never misses an injection the reference sees,
-// flags nothing else except bytes in the same read as the go-ahead (a real server
-// cannot send TLS before the ClientHello), and never hands out more than the cap.
+// pieces. Whatever the chunking, the tap refuses exactly the malformed replies the
+// reference refuses, never misses plaintext after a go-ahead, flags nothing else except
+// bytes in the same read as the go-ahead (a real server cannot send TLS before the
+// ClientHello), and never hands out more than the cap.
 func FuzzTap(f *testing.F) {
 	for _, s := range starttlsReplies {
 		f.Add([]byte(s), []byte{})
@@ -117,6 +150,9 @@ func FuzzTap(f *testing.F) {
 	}
 	f.Add(append([]byte("220 ok\r\n"), bytes.Repeat([]byte{'x'}, MaxNegotiationBytes+10)...), []byte{8, 255})
 	f.Fuzz(func(t *testing.T, data, cuts []byte) {
+		if len(data) > MaxNegotiationBytes {
+			data = data[:MaxNegotiationBytes]
+		}
 		src := newChunked(data, cuts)
 		tap := newTap(src, false)
 		if _, err := tap.Write([]byte("STARTTLS\r\n")); err != nil {
@@ -140,29 +176,33 @@ func FuzzTap(f *testing.F) {
 		if total > MaxNegotiationBytes {
 			t.Fatalf("tap handed out %d bytes, cap %d", total, MaxNegotiationBytes)
 		}
-		if tap.injected && !errors.Is(readErr, errInjected) {
-			t.Fatalf("injection flagged but reading went on: %v", readErr)
+		outcome, after := starttlsReference(data)
+		malformedSeen := errors.Is(readErr, errMalformedReply)
+		injectedSeen := errors.Is(readErr, errInjected)
+		if malformedSeen != (outcome == replyMalformed) {
+			t.Fatalf("%q: tap malformed=%v, reference outcome %d", data, malformedSeen, outcome)
 		}
-
-		seen := data[:min(len(data), MaxNegotiationBytes)]
-		want, after := injectedReference(seen)
-		if want && !tap.injected {
-			t.Fatalf("injection missed in %q (chunks %v)", seen, starts)
+		if outcome != replyGoAhead {
+			if injectedSeen {
+				t.Fatalf("%q: injection flagged without a go-ahead", data)
+			}
+			return
 		}
-		if tap.injected && !want {
+		plaintextAfter := after < len(data) && data[after] != 22 && data[after] != 21
+		if plaintextAfter && !injectedSeen {
+			t.Fatalf("injection missed in %q (chunks %v)", data, starts)
+		}
+		if injectedSeen && !plaintextAfter {
 			// Allowed only when the byte after the go-ahead came in the same piece.
-			sameRead := after > 0 && after < len(seen)
+			sameRead := after < len(data)
 			for _, s := range starts {
 				if s == after {
 					sameRead = false
 				}
 			}
 			if !sameRead {
-				t.Fatalf("false injection in %q (go-ahead ends at %d, chunks %v)", seen, after, starts)
+				t.Fatalf("false injection in %q (go-ahead ends at %d, chunks %v)", data, after, starts)
 			}
-		}
-		if tap.accepted != (after >= 0) {
-			t.Fatalf("accepted = %v, reference go-ahead at %d", tap.accepted, after)
 		}
 	})
 }
@@ -286,16 +326,16 @@ func FuzzHandshake(f *testing.F) {
 		if implicit {
 			route.Port, route.Security = 465, ImplicitTLS
 		}
-		n := &negotiation{cfg: &Config{
+		n := newNegotiation(context.Background(), &Config{
 			Routes:    []Route{route},
 			LocalName: "client.example.test",
 			TLSConfig: &tls.Config{RootCAs: x509.NewCertPool()},
-		}, log: func(string, ...any) {}}
-		a := &attempt{route: route, start: time.Now(), log: n.log}
+		})
+		a := &attempt{route: route, start: time.Now(), n: n}
 		tap := newTap(src, implicit)
-		c, err := n.greetAndSecure(context.Background(), a, tap)
+		c, err := n.secure(context.Background(), a, tap)
 		if tap.exceeded {
-			err = oversize(a.stage)
+			err = oversize(string(a.stage))
 		}
 		if c != nil {
 			offeredMechanisms(c) // capability parsing on whatever EHLO was read
@@ -316,8 +356,8 @@ func FuzzHandshake(f *testing.F) {
 		if kinds != 1 {
 			t.Fatalf("%d sentinels in %v", kinds, err)
 		}
-		if tap.injected && (!errors.Is(err, ErrProtocol) || !IsFinal(err)) {
-			t.Fatalf("injection seen but reported as %v", err)
+		if tap.violated != nil && (!errors.Is(err, ErrProtocol) || !IsFinal(err)) {
+			t.Fatalf("tampering seen but reported as %v", err)
 		}
 		if s := err.Error(); strings.ContainsFunc(s, func(r rune) bool { return r != ' ' && !unicode.IsGraphic(r) }) {
 			t.Fatalf("unsanitised error %q", s)

@@ -10,6 +10,7 @@ import (
 	"net/textproto"
 	"reflect"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,7 +46,7 @@ type hostileCase struct {
 	// is lists more errors.Is targets (io.EOF, context.DeadlineExceeded...).
 	is []error
 	// stage is where the hostile attempt ended.
-	stage string
+	stage negotiate.Stage
 	// next: negotiation moved on and the healthy route won. Otherwise it stopped.
 	next bool
 	// credsSent: the secret legitimately went out on the hostile route, over TLS verified
@@ -53,6 +54,14 @@ type hostileCase struct {
 	credsSent bool
 	// check runs extra assertions.
 	check func(t *testing.T, srv *smtptest.Server, res *negotiate.Result, err error)
+}
+
+// notCallersDeadline: an attempt that ran out of its own time does not claim the
+// caller's context ended.
+func notCallersDeadline(t *testing.T, _ *smtptest.Server, res *negotiate.Result, _ error) {
+	require.NotNil(t, res)
+	assert.NotErrorIs(t, res.Attempts[0].Err, context.DeadlineExceeded)
+	assert.Contains(t, res.Attempts[0].Err.Error(), "attempt timeout of 300ms reached")
 }
 
 func security(s negotiate.Security) *negotiate.Security { return &s }
@@ -119,7 +128,7 @@ func hostileCases() []hostileCase {
 	cases := []hostileCase{
 		// 1, 3: STARTTLS stripped or refused: never continue in the clear; next route.
 		{name: "STARTTLS not advertised", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("AUTH PLAIN LOGIN"))},
-			want: negotiate.ErrTLSUnavailable, stage: negotiate.StageSTARTTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, stage: negotiate.StageEHLO, next: true},
 		{name: "STARTTLS 502", ep: smtptest.Endpoint{Script: refuseSTARTTLS(502, "5.5.1 not here")},
 			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageSTARTTLS, next: true},
 		{name: "STARTTLS 454", ep: smtptest.Endpoint{Script: refuseSTARTTLS(454, "4.7.0 TLS not available")},
@@ -165,7 +174,7 @@ func hostileCases() []hostileCase {
 		// 5: the AUTH list of the plaintext EHLO is never used after TLS.
 		{name: "stale pre-TLS AUTH list", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS", "AUTH PLAIN LOGIN"),
 			smtptest.Step{Expect: "STARTTLS", Send: smtptest.Reply(220, "go ahead"), TLS: true}, smtptest.EHLO("8BITMIME"))},
-			want: negotiate.ErrAuthFailed, is: []error{errNoPlain}, stage: negotiate.StageTLS, next: true},
+			want: negotiate.ErrAuthFailed, is: []error{errNoPlain}, stage: negotiate.StageEHLO, next: true},
 
 		// 6: STARTTLS is never sent twice, nor on an implicit-TLS port.
 		{name: "STARTTLS offered again after TLS", ep: smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), smtptest.EHLO("STARTTLS", "AUTH PLAIN"))},
@@ -185,7 +194,8 @@ func hostileCases() []hostileCase {
 			want: negotiate.ErrTLSUnavailable, as: &headerEr, stage: negotiate.StageTLS, next: true},
 		{name: "STARTTLS route, implicit-TLS server", ep: smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS},
 			clientSecurity: security(negotiate.STARTTLS), attemptTimeout: quick,
-			want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageGreeting, next: true},
+			want: negotiate.ErrUnreachable, as: &netErr, stage: negotiate.StageGreeting, next: true,
+			check: notCallersDeadline},
 
 		// 12, 13: 421 and 554.
 		{name: "greeting 421", ep: smtptest.Endpoint{Script: steps(raw("421 4.3.2 try later\r\n"), hang())},
@@ -197,7 +207,7 @@ func hostileCases() []hostileCase {
 		{name: "421 after STARTTLS", ep: smtptest.Endpoint{Script: steps(refuseSTARTTLS(421, "4.3.2 shutting down"), smtptest.Step{Close: true})},
 			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageSTARTTLS, next: true},
 		{name: "421 after the post-TLS EHLO", ep: smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), smtptest.Step{Expect: "EHLO", Send: smtptest.Reply(421, "4.3.2 bye"), Close: true})},
-			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageTLS, next: true},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageEHLO, next: true},
 		{name: "421 after AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(421, "4.7.0 too many"), Close: true})},
 			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageAuth, credsSent: true},
 
@@ -221,7 +231,7 @@ func hostileCases() []hostileCase {
 		{name: "TLS handshake stalls on 465", ep: smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, Script: steps(hang())},
 			timeout: quick, want: negotiate.ErrUnreachable, is: []error{deadline}, stage: negotiate.StageTLS},
 		{name: "silent after the post-TLS EHLO", ep: smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), hang())},
-			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageTLS},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageEHLO},
 		{name: "silent after AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Hang: true})},
 			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageAuth, credsSent: true},
 		// The same, bounded by the attempt timeout instead: the next route takes over.
@@ -424,30 +434,43 @@ func TestSlowGreetingSucceeds(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 8*time.Second)
 }
 
-// TestTarpitHoldsReadyRouteUntilDeadline: the preferred route greets and then goes
-// silent (TCP up, so a ready less-preferred route waits for it) until the context's
-// deadline. The ready route must not then try AUTH on a dead deadline and report the
-// timeout as a rejected password: nothing was sent, the route ran out of time.
-func TestTarpitHoldsReadyRouteUntilDeadline(t *testing.T) {
+// TestNoTimeLeftToAuthenticate: a ready route picked with the caller's deadline all but
+// gone does not send AUTH only to time out as "outcome unknown": nothing is sent, and the
+// error says so. The caller's deadline appears the moment the route becomes ready.
+func TestNoTimeLeftToAuthenticate(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Config{Users: map[string]string{testUser: testPass}, Mechanisms: []string{"PLAIN"}},
-		smtptest.Endpoint{Port: 587, Script: steps(smtptest.Greet(), hang())},
 		smtptest.Endpoint{Port: healthyPort, Security: negotiate.STARTTLS})
-	dialer := srv.Dialer()
-	// The tarpit's TCP must be up before the healthy route is ready, or nothing waits.
-	dialer.Delay(srv.RouteAddr(healthyPort), 50*time.Millisecond)
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
+	ctx := &lateDeadline{Context: context.Background()}
 	_, err := negotiate.Negotiate(ctx, negotiate.Config{
-		Routes:      srv.Routes(587, healthyPort),
+		Routes:      srv.Routes(healthyPort),
 		TLSConfig:   srv.ClientTLS(),
-		Dialer:      dialer,
+		Dialer:      srv.Dialer(),
 		LocalName:   "client.example.test",
-		Stagger:     time.Millisecond,
 		Credentials: plainCreds{},
+		Trace: &negotiate.Trace{EHLO: func(_ negotiate.Route, _ map[string]string, overTLS bool) {
+			if overTLS {
+				ctx.set(time.Now().Add(time.Millisecond))
+			}
+		}},
 	})
-	require.ErrorIs(t, err, context.DeadlineExceeded)
-	assert.NotErrorIs(t, err, negotiate.ErrAuthFailed, "no password was tried")
+	require.Error(t, err)
 	assert.ErrorIs(t, err, negotiate.ErrUnreachable)
-	assert.False(t, srv.SawSecret(testPass))
+	assert.NotErrorIs(t, err, negotiate.ErrAuthFailed)
+	assert.Contains(t, err.Error(), "nothing was sent")
 	assert.Empty(t, srv.AuthCommands())
+}
+
+// lateDeadline is a context whose deadline appears when set is called.
+type lateDeadline struct {
+	context.Context
+	at atomic.Pointer[time.Time]
+}
+
+func (c *lateDeadline) set(t time.Time) { c.at.Store(&t) }
+
+func (c *lateDeadline) Deadline() (time.Time, bool) {
+	if t := c.at.Load(); t != nil {
+		return *t, true
+	}
+	return time.Time{}, false
 }

@@ -6,7 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"net"
-	"net/textproto"
+	"net/smtp"
 	"strings"
 	"syscall"
 	"time"
@@ -112,176 +112,92 @@ func (r RouteReport) Mechanisms() []string {
 
 // Probe connects to one route and reports, stage by stage, how far it gets: TCP, the
 // greeting, EHLO, STARTTLS, the TLS handshake (with the certificate even when it fails
-// verification), the post-TLS EHLO; then it says QUIT. It sends EHLO, STARTTLS and QUIT
-// only: never AUTH, never anything in plaintext after a refused STARTTLS, never HELO.
-// Reads are capped at MaxNegotiationBytes and injected bytes after the STARTTLS go-ahead
-// end the probe with ErrProtocol, as in Negotiate.
+// verification), the EHLO over TLS; then it says QUIT. It runs the walk Negotiate runs,
+// with every defence in it, and sends EHLO, STARTTLS and QUIT only: never AUTH, never
+// anything in plaintext after a refused STARTTLS, never HELO.
 //
 // cfg supplies Dialer, TLSConfig, LocalName and AttemptTimeout (which bounds the probe);
 // its Routes and Credentials are ignored. onStage, when not nil, is called from Probe's
 // goroutine as each stage starts, for live progress.
 func Probe(ctx context.Context, cfg Config, route Route, onStage func(stage string)) RouteReport {
-	p := &prober{cfg: &cfg, onStage: onStage, start: time.Now()}
+	start := time.Now()
+	p := &prober{onStage: onStage}
 	p.rep.Route = route
-	cfg.Routes = []Route{route}
+	cfg.Routes, cfg.Credentials, cfg.Memory = []Route{route}, nil, nil
 	if err := cfg.validate(); err != nil {
 		p.rep.Connect, p.rep.Err = ConnectFailed, err
 		return p.rep
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.attemptTimeout())
+	timeout := cfg.attemptTimeout()
+	ctx, cancel := context.WithTimeoutCause(ctx, timeout, attemptTimeout(timeout))
 	defer cancel()
-	p.run(ctx)
-	if p.rep.Err != nil && expired(ctx) {
-		p.rep.Err = contextError(p.rep.Err, cause(ctx))
+	cfg.Trace = p.trace()
+	// A fresh session cache: a probe reports the certificate the server presents now,
+	// and costs what a first Dial costs.
+	if cfg.TLSConfig == nil {
+		cfg.TLSConfig = &tls.Config{}
+	} else {
+		cfg.TLSConfig = cfg.TLSConfig.Clone()
+	}
+	cfg.TLSConfig.ClientSessionCache = tls.NewLRUClientSessionCache(1)
+	n := newNegotiation(ctx, &cfg)
+	n.probe = true
+	a := &attempt{route: route, begin: start, start: start, n: n}
+	n.walk(ctx, a, func() {})
+	if a.err != nil && expired(ctx) {
+		a.err = contextError(a.err, timeoutCause(ctx, ctx, timeout))
+	}
+	if a.conn != nil {
+		quit(ctx, a.conn.client, a.conn.tap)
 	}
 	p.enter("")
-	p.rep.Elapsed = time.Since(p.start)
+	p.rep.Err, p.rep.Stage, p.rep.Elapsed = a.err, string(a.stage), time.Since(start)
 	return p.rep
 }
 
+// prober builds a RouteReport from the walk's trace.
 type prober struct {
-	cfg      *Config
-	rep      RouteReport
-	onStage  func(string)
-	start    time.Time
-	stageAt  time.Time
-	hostname string   // EHLO name
-	raw      net.Conn // the TCP connection under every layer
+	rep     RouteReport
+	onStage func(string)
+	stage   string
+	stageAt time.Time
+}
+
+func (p *prober) trace() *Trace {
+	return &Trace{
+		Stage: func(_ Route, s Stage) { p.enter(string(s)) },
+		Connected: func(_ Route, took time.Duration, err error) {
+			p.rep.Connect, p.rep.ConnectTime = ConnectOpen, took
+			if err != nil {
+				p.rep.Connect = connectResult(err)
+			}
+		},
+		Greeting: func(_ Route, text string) { p.rep.Greeting = text },
+		EHLO: func(_ Route, ext map[string]string, overTLS bool) {
+			p.rep.Extensions, p.rep.ExtensionsBeforeTLS = orderedExtensions(ext), !overTLS
+			if !overTLS {
+				_, p.rep.STARTTLSOffered = ext["STARTTLS"]
+			}
+		},
+		TLS: func(_ Route, cs tls.ConnectionState, err error) { p.rep.TLS = tlsInfo(cs, err) },
+	}
 }
 
 // enter ends the current stage and starts the next ("" ends the last one).
 func (p *prober) enter(stage string) {
 	now := time.Now()
-	if p.rep.Stage != "" && !p.stageAt.IsZero() {
-		p.rep.Stages = append(p.rep.Stages, StageTime{Stage: p.rep.Stage, Duration: now.Sub(p.stageAt)})
+	if p.stage != "" {
+		p.rep.Stages = append(p.rep.Stages, StageTime{Stage: p.stage, Duration: now.Sub(p.stageAt)})
 	}
-	if stage == "" {
-		p.stageAt = time.Time{}
-		return
-	}
-	p.rep.Stage, p.stageAt = stage, now
-	if p.onStage != nil {
+	p.stage, p.stageAt = stage, now
+	if stage != "" && p.onStage != nil {
 		p.onStage(stage)
 	}
 }
 
-func (p *prober) run(ctx context.Context) {
-	route := p.rep.Route
-	implicit := route.Security == ImplicitTLS
-	p.enter(StageDial)
-	raw, err := p.cfg.dialer().DialContext(ctx, "tcp", route.Addr())
-	p.rep.ConnectTime = time.Since(p.stageAt)
-	if err != nil {
-		p.rep.Connect, p.rep.Err = connectResult(err), classifyDial(err)
-		return
-	}
-	p.rep.Connect, p.raw = ConnectOpen, raw
-	defer raw.Close()
-	if dl, ok := ctx.Deadline(); ok {
-		raw.SetDeadline(dl)
-	}
-	// As in the handshake: a cancelled context moves the deadline into the past.
-	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
-	defer stop()
-	tap := newTap(raw, implicit)
-	p.hostname = p.cfg.LocalName
-	if p.hostname == "" {
-		p.hostname = defaultLocalName(raw.LocalAddr())
-	}
-
-	var conn net.Conn = tap
-	if implicit {
-		p.enter(StageTLS)
-		tc, err := p.handshake(ctx, tap)
-		if err != nil {
-			p.rep.Err = err
-			return
-		}
-		conn = tc
-	}
-	text := textproto.NewConn(conn)
-	p.enter(StageGreeting)
-	_, greeting, err := text.ReadResponse(220)
-	if err != nil {
-		p.rep.Err = classifyReply(err, tap, "greeting")
-		return
-	}
-	if tap.exceeded { // the greeting was cut by the cap and only looks complete
-		p.rep.Err = oversize("greeting")
-		return
-	}
-	p.rep.Greeting = Sanitize(strings.SplitN(greeting, "\n", 2)[0])
-	p.enter(StageEHLO)
-	if p.rep.Extensions, err = p.ehlo(text); err != nil || tap.exceeded {
-		p.rep.Extensions = nil
-		if tap.exceeded {
-			p.rep.Err = oversize("EHLO")
-			return
-		}
-		p.rep.Err = classifyReply(err, tap, "EHLO")
-		p.quit(ctx, text)
-		return
-	}
-	if implicit {
-		p.quit(ctx, text)
-		return
-	}
-
-	p.rep.ExtensionsBeforeTLS = true
-	_, p.rep.STARTTLSOffered = p.rep.Extension("STARTTLS")
-	if !p.rep.STARTTLSOffered {
-		p.rep.Err = &routeError{kind: ErrTLSUnavailable, detail: "server did not offer STARTTLS"}
-		p.quit(ctx, text)
-		return
-	}
-	p.enter(StageSTARTTLS)
-	// Bytes read but not asked for would pose as the STARTTLS reply (see greetAndSecure).
-	if text.R.Buffered() > 0 {
-		p.rep.Err = &routeError{kind: ErrProtocol, detail: errPipelined.Error(), final: true}
-		return
-	}
-	err = p.command(text, "STARTTLS", 220)
-	if tap.injected || (err == nil && text.R.Buffered() > 0) {
-		p.rep.Err = &routeError{kind: ErrProtocol, detail: errInjected.Error(), final: true}
-		return
-	}
-	if err != nil {
-		p.rep.Err = classifyReply(err, tap, "STARTTLS")
-		if !tap.accepted {
-			p.quit(ctx, text)
-		}
-		return
-	}
-	p.enter(StageTLS)
-	tc, err := p.handshake(ctx, tap)
-	if tap.injected {
-		err = &routeError{kind: ErrProtocol, detail: errInjected.Error(), final: true}
-	}
-	if err != nil {
-		p.rep.Err = err
-		return
-	}
-	text = textproto.NewConn(tc)
-	p.enter(StageEHLO)
-	ext, err := p.ehlo(text)
-	if tap.exceeded {
-		p.rep.Err = oversize("EHLO after TLS")
-		return
-	}
-	if err != nil {
-		p.rep.Err = classifyReply(err, tap, "EHLO after TLS")
-		return
-	}
-	p.rep.Extensions, p.rep.ExtensionsBeforeTLS = ext, false
-	p.quit(ctx, text)
-}
-
-// handshake runs the TLS handshake with normal verification and records what it saw,
-// including the certificate of a server that failed verification.
-func (p *prober) handshake(ctx context.Context, tap *tapConn) (*tls.Conn, error) {
-	tc := tls.Client(tap, p.cfg.tlsConfig(p.rep.Route.Host))
-	err := tc.HandshakeContext(ctx)
-	cs := tc.ConnectionState()
+// tlsInfo is what a probe reports of a finished handshake, nil when none got as far as a
+// server hello.
+func tlsInfo(cs tls.ConnectionState, err error) *TLSInfo {
 	info := &TLSInfo{Version: cs.Version, CipherSuite: cs.CipherSuite}
 	if len(cs.PeerCertificates) > 0 {
 		info.Certificate = describeCertificate(cs.PeerCertificates[0])
@@ -293,79 +209,33 @@ func (p *prober) handshake(ctx context.Context, tap *tapConn) (*tls.Conn, error)
 		}
 		info.VerifyError = verr.Err
 	}
-	if err == nil {
+	switch {
+	case err == nil:
 		info.Verified = len(cs.VerifiedChains) > 0
-		if !info.Verified {
-			err = &routeError{kind: ErrCertificate, detail: "TLS is up but no verified chain", final: true}
-			info.VerifyError = err
-		}
-	} else {
-		err = classifyTLS(err, tap)
-		if info.VerifyError == nil && errors.Is(err, ErrCertificate) {
-			info.VerifyError = err
-		}
+	case info.VerifyError == nil && errors.Is(classifyTLS(err), ErrCertificate):
+		info.VerifyError = err
 	}
-	if info.Version != 0 || info.Certificate != nil {
-		p.rep.TLS = info
+	if info.Version == 0 && info.Certificate == nil {
+		return nil
 	}
-	return tc, err
-}
-
-// ehlo sends EHLO and parses the extension lines of the reply.
-func (p *prober) ehlo(text *textproto.Conn) ([]Extension, error) {
-	id, err := text.Cmd("EHLO %s", p.hostname)
-	if err != nil {
-		return nil, err
-	}
-	text.StartResponse(id)
-	defer text.EndResponse(id)
-	_, msg, err := text.ReadResponse(250)
-	if err != nil {
-		return nil, err
-	}
-	lines := strings.Split(msg, "\n")
-	ext := make([]Extension, 0, len(lines)-1)
-	for _, line := range lines[1:] {
-		kw, params, _ := strings.Cut(strings.TrimSpace(line), " ")
-		if kw == "" {
-			continue
-		}
-		ext = append(ext, Extension{Keyword: strings.ToUpper(Sanitize(kw)), Params: Sanitize(strings.TrimSpace(params))})
-	}
-	return ext, nil
+	return info
 }
 
 // quitWait bounds the QUIT exchange, so a server that never answers it does not hold
 // the report for the rest of the timeout.
 const quitWait = 2 * time.Second
 
-// quit says QUIT and reads the reply, whatever it is; errors do not change the report.
-func (p *prober) quit(ctx context.Context, text *textproto.Conn) {
-	if ctx.Err() != nil {
-		return
-	}
+// quit says QUIT, reads the reply whatever it is, and closes the connection.
+func quit(ctx context.Context, c *smtp.Client, tap *tapConn) {
+	defer c.Close()
 	dl := time.Now().Add(quitWait)
 	if cdl, ok := ctx.Deadline(); ok && cdl.Before(dl) {
 		dl = cdl
 	}
-	p.raw.SetDeadline(dl)
-	if ctx.Err() != nil { // cancelled while the deadline was moved: restore the cancel
-		p.raw.SetDeadline(time.Unix(1, 0))
-		return
-	}
-	p.command(text, "QUIT", 221)
-}
-
-// command sends one command line and reads its reply.
-func (p *prober) command(text *textproto.Conn, line string, want int) error {
-	id, err := text.Cmd("%s", line)
-	if err != nil {
-		return err
-	}
-	text.StartResponse(id)
-	defer text.EndResponse(id)
-	_, _, err = text.ReadResponse(want)
-	return err
+	tap.SetDeadline(dl)
+	stop := context.AfterFunc(ctx, func() { tap.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	command(c.Text, "QUIT")
 }
 
 func describeCertificate(c *x509.Certificate) *Certificate {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/smtp"
-	"strings"
 	"sync"
 	"time"
 )
@@ -28,319 +27,333 @@ type Result struct {
 	FromMemory bool
 }
 
-// ErrAbandoned marks a route that was still working when another route won or when
-// another route's failure ended negotiation.
-var ErrAbandoned = errors.New("abandoned")
-
-// Negotiate races cfg.Routes and returns the first most-preferred route that reaches
-// verified TLS, authenticated with cfg.Credentials. On failure the error is an *Error.
+// Negotiate races cfg.Routes and returns the most preferred route that reaches verified
+// TLS (within the bounded wait the package documentation describes), authenticated with
+// cfg.Credentials. On failure the error is an *Error.
 func Negotiate(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	n := &negotiation{cfg: &cfg, log: func(string, ...any) {}}
-	if cfg.Logger != nil && cfg.Logger.Enabled(ctx, slog.LevelDebug) {
-		n.log = func(msg string, args ...any) { cfg.Logger.Debug(msg, args...) }
-		n.debug = true
-	}
-	return n.run(ctx)
+	return newNegotiation(ctx, &cfg).run(ctx)
 }
 
 type negotiation struct {
 	cfg   *Config
 	log   func(msg string, args ...any)
 	debug bool // log is live; when false, skip building log arguments on the hot path
+	probe bool // Probe: a route that fails in the clear says QUIT before it closes
 }
 
-// routeState is the coordinator's view of one route.
-type routeState int
+func newNegotiation(ctx context.Context, cfg *Config) *negotiation {
+	n := &negotiation{cfg: cfg, log: func(string, ...any) {}}
+	if cfg.Logger != nil && cfg.Logger.Enabled(ctx, slog.LevelDebug) {
+		n.log = func(msg string, args ...any) { cfg.Logger.Debug(msg, args...) }
+		n.debug = true
+	}
+	return n
+}
+
+// legState is the coordinator's view of one route.
+type legState int
 
 const (
-	notStarted routeState = iota
-	dialing               // connect in progress: never waited for by a ready route
-	connected             // TCP up, handshake in progress: less preferred ready routes wait for it
-	ready
+	dialing legState = iota // connect in progress: never waited for by a ready route
+	shaking                 // TCP up, handshake in progress: a ready route waits for it, within its grace
+	ready                   // verified TLS, EHLO over TLS read
 	failed
 )
 
+// leg is one route of the race, as the coordinator sees it (net/dial.go's dialParallel
+// keeps the same: what is running, since when, and what came back).
+type leg struct {
+	a      *attempt // the route's record; its goroutine owns it until its final event
+	state  legState
+	cancel context.CancelFunc
+	up     time.Time // TCP up
+	// grace is when a ready, less preferred route stops waiting for this one; set the
+	// first time one does.
+	grace time.Time
+}
+
+// event is what a route's goroutine reports: TCP up, then its end (ready or failed).
 type event struct {
-	index     int
-	connected bool          // TCP is up; otherwise the attempt has finished
-	connect   time.Duration // how long TCP connect took, when connected
-	attempt   *attempt      // set when finished
+	leg *leg
+	up  bool
 }
 
 // race is the coordinator's state; only run's goroutine touches it.
 type race struct {
-	n         *negotiation
-	ctx       context.Context
-	routes    []Route // in the order they are tried
-	states    []routeState
-	finished  []*attempt
-	cancels   []context.CancelFunc
-	startedAt []time.Time
-	connects  []time.Duration          // per route, once TCP is up
-	known     map[string]time.Duration // latest connect time per host: sets the head start
-	alone     bool                     // routes[0] is remembered: once connected it runs alone
-	started   int
-	begin     time.Time
-	events    chan event
-	wg        sync.WaitGroup
-	stagger   *time.Timer
+	n      *negotiation
+	ctx    context.Context
+	legs   []*leg // every route in the order tried; the first `started` are running or done
+	memo   bool   // legs[0] came from route memory
+	start  int    // how many legs have started
+	begin  time.Time
+	known  map[string]time.Duration // latest connect time per host: sets the head start
+	due    time.Time                // when the next leg starts
+	timer  *time.Timer              // fires at min(due, the grace being waited out)
+	events chan event
+	wg     sync.WaitGroup
 }
 
-// run is the coordinator. Route i+1 starts when a started route fails, or when the
-// latest route has had its head start (the stagger, adaptive unless Config.Stagger is
-// set; see rearm). The winner is the most preferred ready route with no more preferred
-// route past connect. Every loser is cancelled, its goroutine has ended and its
-// connection is closed before run returns.
+// run is the coordinator. The next route starts when the latest one has had its head start
+// (adaptive; see headStart) or at once when a route fails. The winner is the most
+// preferred ready route, once no more preferred route is still handshaking within its
+// grace. Every loser is cancelled, its goroutine has ended and its connection is closed
+// before run returns. No route is started once one is ready.
 func (n *negotiation) run(parent context.Context) (*Result, error) {
-	ctx, cancelAll := context.WithCancel(parent)
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
 	routes, memo, recalled := n.recall()
-	r := &race{
-		n:         n,
-		ctx:       ctx,
-		routes:    routes,
-		states:    make([]routeState, len(routes)),
-		finished:  make([]*attempt, len(routes)),
-		cancels:   make([]context.CancelFunc, len(routes)),
-		startedAt: make([]time.Time, len(routes)),
-		connects:  make([]time.Duration, len(routes)),
-		known:     map[string]time.Duration{},
-		alone:     recalled,
-		events:    make(chan event, 2*len(routes)), // at most two sends per attempt: never blocks
-		stagger:   time.NewTimer(time.Hour),
-		begin:     time.Now(),
+	r := &race{n: n, ctx: ctx, memo: recalled, begin: time.Now(), known: map[string]time.Duration{},
+		events: make(chan event, 2*len(routes))} // two sends per leg at most: never blocks
+	for i, route := range routes {
+		r.legs = append(r.legs, &leg{a: &attempt{index: i, route: route, begin: r.begin, n: n}})
 	}
 	if recalled && memo.Connect > 0 {
 		r.known[memo.Route.Host] = memo.Connect
 	}
-	defer func() {
-		cancelAll()
-		r.wg.Wait()
-		r.stagger.Stop()
-	}()
+	r.due = r.begin
+	r.timer = time.NewTimer(0)
+	defer r.timer.Stop()
 
-	r.start()
 	for {
-		if w, ok := r.pick(); ok {
-			return n.finish(r, r.finished[w])
-		}
-		if r.allFailed() && (r.started == len(routes) || expired(ctx)) {
+		select {
+		case <-r.timer.C:
+			if !time.Now().Before(r.due) {
+				r.startNext()
+			}
+		case ev := <-r.events:
+			if l := r.apply(ev); l != nil && IsFinal(l.a.err) {
+				r.abandon(nil, ErrAbandoned)
+				return nil, n.failure(r.records())
+			}
+		case <-ctx.Done():
+			r.abandon(nil, nil)
 			return nil, n.failure(r.records())
 		}
-		select {
-		case <-r.stagger.C:
-			r.start()
-		case ev := <-r.events:
-			lost := r.apply(ev)
-			switch {
-			case lost && IsFinal(ev.attempt.err):
-				r.abandonAll(-1)
-				return nil, n.failure(r.records())
-			case lost:
-				r.start()
-			default:
-				r.rearm()
-			}
+		if w, wait := r.pick(time.Now()); w != nil {
+			return n.finish(r, w)
+		} else if r.lost() {
+			r.abandon(nil, ErrAbandoned)
+			return nil, n.failure(r.records())
+		} else {
+			r.arm(wait)
 		}
 	}
 }
 
-// start launches the next route, if any remain and the context is live.
-func (r *race) start() {
-	if r.started >= len(r.states) || expired(r.ctx) {
+// startNext is the one place a route starts. The attempt context bounds the walk to
+// ready; the leg's goroutine sends two events at most and never blocks.
+func (r *race) startNext() {
+	if r.start == len(r.legs) || r.anyReady() || expired(r.ctx) {
 		return
 	}
-	i := r.started
-	r.started++
-	// The attempt context outlives the goroutine: a ready connection's watcher hangs on
-	// it until the winner is handed over or the loser is closed.
-	actx, cancel := context.WithTimeout(r.ctx, r.n.cfg.attemptTimeout())
-	r.cancels[i] = cancel
-	r.states[i] = dialing
-	a := &attempt{index: i, route: r.routes[i], begin: r.begin, start: time.Now(), log: r.n.log, debug: r.n.debug}
-	r.startedAt[i] = a.start
+	l := r.legs[r.start]
+	r.start++
+	timeout := r.n.cfg.attemptTimeout()
+	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeout(timeout))
+	l.cancel = cancel
+	a := l.a
+	a.start = time.Now()
+	r.due = a.start.Add(r.headStart(l))
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		r.n.handshake(actx, a, func() { r.events <- event{index: i, connected: true, connect: time.Since(a.start)} })
+		r.n.walk(actx, a, func() { r.events <- event{leg: l, up: true} })
 		if a.err != nil && expired(actx) {
-			a.err = contextError(a.err, cause(actx))
+			a.err = contextError(a.err, timeoutCause(actx, r.ctx, timeout))
 		}
 		a.end = time.Now()
-		r.events <- event{index: i, attempt: a}
+		r.events <- event{leg: l}
 	}()
-	r.rearm()
 }
 
-// apply records an event; it reports whether the event was a failure.
-func (r *race) apply(ev event) bool {
-	switch {
-	case ev.connected:
-		if r.states[ev.index] == dialing {
-			r.states[ev.index] = connected
+// apply records an event and returns the leg when it failed.
+func (r *race) apply(ev event) *leg {
+	l := ev.leg
+	if ev.up {
+		l.state, l.up = shaking, time.Now()
+		r.known[l.a.route.Host] = l.a.connect
+		if l == r.latest() {
+			r.due = l.a.start.Add(r.headStart(l)) // a connected route gets its handshake's time
 		}
-		r.connects[ev.index] = ev.connect
-		r.known[r.routes[ev.index].Host] = ev.connect
-		return false
-	case ev.attempt.err != nil:
-		r.states[ev.index], r.finished[ev.index] = failed, ev.attempt
+		return nil
+	}
+	l.cancel() // the attempt context's work is done; a ready conn has no watcher left
+	if l.a.err != nil {
+		l.state = failed
 		if r.n.debug {
-			r.n.log("smtpport: route failed", "route", ev.attempt.route.String(), "stage", ev.attempt.stage, "err", ev.attempt.err.Error())
+			r.n.log("smtpport: route failed", "route", l.a.route.String(), "stage", string(l.a.stage), "err", l.a.err.Error())
 		}
-		return true
-	default:
-		r.states[ev.index], r.finished[ev.index] = ready, ev.attempt
-		if r.n.debug {
-			r.n.log("smtpport: route ready", "route", ev.attempt.route.String())
+		r.due = time.Now() // the next route starts at once
+		return l
+	}
+	l.state = ready
+	if r.n.debug {
+		r.n.log("smtpport: route ready", "route", l.a.route.String())
+	}
+	return nil
+}
+
+// pick returns the most preferred ready leg, unless a more preferred leg has TCP up and
+// is still within its grace: then it returns nil and when that grace ends.
+func (r *race) pick(now time.Time) (winner *leg, wait time.Time) {
+	first := -1
+	for i, l := range r.legs[:r.start] {
+		if l.state == ready {
+			first = i
+			break
 		}
+	}
+	if first < 0 {
+		return nil, time.Time{}
+	}
+	readyAt := r.legs[first].a.ready
+	for _, l := range r.legs[:first] {
+		if l.state != shaking {
+			continue // failed, or still in connect: never waited for
+		}
+		if l.grace.IsZero() {
+			l.grace = readyAt.Add(r.grace(l))
+		}
+		if now.Before(l.grace) {
+			return nil, l.grace
+		}
+	}
+	return r.legs[first], time.Time{}
+}
+
+// grace is how long a ready route waits for l, a more preferred route past connect,
+// counted from when the waiting route became ready (see graceFor).
+func (r *race) grace(l *leg) time.Duration {
+	return graceFor(l.a.connect, int(l.a.trips.Load()))
+}
+
+// arm sets the one timer for whichever comes first: the next start or the end of the
+// grace being waited out.
+func (r *race) arm(grace time.Time) {
+	wake := grace
+	if r.start < len(r.legs) && !r.anyReady() && (wake.IsZero() || r.due.Before(wake)) {
+		wake = r.due
+	}
+	if wake.IsZero() {
+		r.timer.Stop()
+		return
+	}
+	r.timer.Reset(time.Until(wake))
+}
+
+func (r *race) latest() *leg {
+	if r.start == 0 {
+		return nil
+	}
+	return r.legs[r.start-1]
+}
+
+func (r *race) anyReady() bool {
+	for _, l := range r.legs[:r.start] {
+		if l.state == ready {
+			return true
+		}
+	}
+	return false
+}
+
+// lost reports that every route has been started and has failed.
+func (r *race) lost() bool {
+	if r.start < len(r.legs) {
 		return false
 	}
-}
-
-// pick returns the most preferred ready route, unless a more preferred route has TCP up
-// and is still handshaking: it is alive and will finish soon, so it is waited for.
-func (r *race) pick() (int, bool) {
-	for i, s := range r.states {
-		switch s {
-		case ready:
-			return i, true
-		case connected:
-			return 0, false
-		}
-	}
-	return 0, false
-}
-
-func (r *race) allFailed() bool {
-	for _, s := range r.states[:r.started] {
-		if s != failed {
+	for _, l := range r.legs {
+		if l.state != failed {
 			return false
 		}
 	}
 	return true
 }
 
-// abandonAll cancels every started route but keep, waits until each has finished, and
-// closes the connections of those that got ready. Routes that had not failed on their
-// own are recorded as abandoned, at the stage they had reached.
-func (r *race) abandonAll(keep int) {
-	running := make([]bool, r.started)
-	for i, cancel := range r.cancels[:r.started] {
-		if i != keep && r.states[i] != failed {
-			running[i] = true
-			cancel()
+// abandon cancels every started leg but keep, waits until each goroutine has ended, then
+// drains the closed channel and closes the connection of every leg that got ready.
+// Legs that were still running get label (ErrAbandoned when another route won or failed
+// for good); with a nil label (the caller's context ended) they keep the error their own
+// walk ended with, and ready ones get the context's.
+func (r *race) abandon(keep *leg, label error) {
+	var running []*leg
+	for _, l := range r.legs[:r.start] {
+		if l != keep && l.state != failed {
+			running = append(running, l)
+			l.cancel()
 		}
 	}
-	for i := range r.started {
-		for running[i] && r.finished[i] == nil {
-			r.apply(<-r.events)
-		}
-		if !running[i] {
-			continue
-		}
-		a := r.finished[i]
+	r.wg.Wait()
+	close(r.events)
+	for ev := range r.events {
+		r.apply(ev)
+	}
+	for _, l := range running {
+		a := l.a
 		if a.conn != nil {
 			a.conn.close()
-			a.conn = nil
+			a.conn, a.end = nil, time.Now()
+			if label == nil {
+				a.err = contextError(&routeError{kind: ErrUnreachable, detail: "cancelled while ready"}, cause(r.ctx))
+			}
 		}
-		a.err = ErrAbandoned
+		if label != nil {
+			a.err = label
+		}
 	}
 }
 
-// records lists the started routes' attempts in preference order.
+// records lists the started routes' attempts in the order tried, and reports each to the
+// trace.
 func (r *race) records() []Attempt {
-	out := make([]Attempt, 0, r.started)
-	for _, a := range r.finished[:r.started] {
-		if a != nil {
-			out = append(out, a.record())
-		}
+	out := make([]Attempt, 0, r.start)
+	for _, l := range r.legs[:r.start] {
+		rec := l.a.record()
+		r.n.cfg.Trace.done(rec)
+		out = append(out, rec)
 	}
 	return out
 }
 
 // finish abandons the losers and authenticates the winner: the only connection that
-// ever sees credentials. The winner is remembered when route memory is on.
-func (n *negotiation) finish(r *race, w *attempt) (*Result, error) {
-	r.abandonAll(w.index)
-	if err := n.authenticate(r.ctx, w); err != nil {
-		w.err = err
-		if expired(r.ctx) {
-			w.err = contextError(err, cause(r.ctx))
+// ever sees credentials, with its own time for AUTH. The winner is remembered when route
+// memory is on.
+func (n *negotiation) finish(r *race, w *leg) (*Result, error) {
+	a := w.a
+	for _, l := range r.legs[:a.index] {
+		if !l.grace.IsZero() {
+			a.waited = time.Since(a.ready) // it waited for l
+			break
 		}
-		w.conn.close()
-		w.conn, w.end = nil, time.Now()
+	}
+	r.abandon(w, ErrAbandoned)
+	timeout := n.cfg.attemptTimeout()
+	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeout(timeout))
+	defer cancel()
+	if err := n.authenticate(actx, a); err != nil {
+		a.err = err
+		if expired(actx) {
+			a.err = contextError(err, timeoutCause(actx, r.ctx, timeout))
+		}
+		a.conn.close()
+		a.conn, a.end = nil, time.Now()
 		return nil, n.failure(r.records())
 	}
-	// Hand over: no deadline, no watcher, no cap. A context cancelled after this point
-	// must not touch the client.
-	if !w.conn.unwatch() {
-		w.err = contextError(&routeError{kind: ErrUnreachable, detail: "cancelled at handoff"}, cause(r.ctx))
-		w.conn.client.Close()
-		w.conn = nil
-		return nil, n.failure(r.records())
-	}
-	w.conn.tap.SetDeadline(time.Time{})
-	w.conn.tap.handoff()
-	w.reach(StageReady)
-	w.end = time.Now()
-	res := &Result{Client: w.conn.client, Route: w.route, TLS: w.conn.tls, Mechanism: w.conn.mechanism,
-		Attempts: r.records(), FromMemory: r.alone && w.index == 0}
-	n.remember(Memo{Route: w.route, Connect: r.connects[w.index], At: time.Now()})
+	c := a.conn
+	handoff(c)
+	a.reach(StageReady)
+	a.end = time.Now()
+	res := &Result{Client: c.client, Route: a.route, TLS: c.tls, Mechanism: c.mechanism,
+		Attempts: r.records(), FromMemory: r.memo && a.index == 0}
+	n.remember(Memo{Route: a.route, Connect: a.connect, At: time.Now()})
 	if n.cfg.Logger != nil {
 		n.cfg.Logger.Info("smtpport: negotiated", "route", res.Route.String(), "mechanism", res.Mechanism,
-			"tls", tls.VersionName(res.TLS.Version), "elapsed", time.Since(w.start))
+			"tls", tls.VersionName(res.TLS.Version), "elapsed", time.Since(r.begin))
 	}
 	return res, nil
-}
-
-func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
-	creds := n.cfg.Credentials
-	if creds == nil {
-		return nil
-	}
-	if expired(ctx) {
-		// Time ran out while this route waited for a more preferred one. Sending AUTH
-		// now would fail on the deadline and read as a rejected password.
-		return &routeError{kind: ErrUnreachable, detail: "no time left to authenticate; nothing was sent"}
-	}
-	w.reach(StageAuth)
-	var auth smtp.Auth
-	var err error
-	if tc, ok := creds.(TLSCredentials); ok {
-		auth, err = tc.AuthTLS(ctx, w.conn.mechanism, w.route.Host, w.conn.tls)
-	} else {
-		auth, err = creds.Auth(ctx, w.conn.mechanism, w.route.Host)
-	}
-	if err != nil {
-		return &routeError{kind: ErrAuthFailed, detail: "could not prepare credentials", cause: err, final: true}
-	}
-	rec := &recordingAuth{Auth: auth, mech: w.conn.mechanism}
-	err = w.conn.client.Auth(rec)
-	if w.conn.tap.exceeded {
-		return oversize(StageAuth)
-	}
-	if err != nil {
-		return classifyAuth(err, w.route.Host, rec.mech)
-	}
-	w.conn.mechanism = rec.mech
-	return nil
-}
-
-// recordingAuth notes the mechanism the Auth really started (mech starts as the chosen
-// one), so Result.Mechanism is right even for a custom smtp.Auth named only in Start.
-type recordingAuth struct {
-	smtp.Auth
-	mech string
-}
-
-func (r *recordingAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
-	mech, resp, err := r.Auth.Start(server)
-	if err == nil {
-		r.mech = strings.ToUpper(mech)
-	}
-	return mech, resp, err
 }
 
 // failure builds the error for a failed negotiation and drops the remembered route after
@@ -357,8 +370,9 @@ func (n *negotiation) failure(attempts []Attempt) error {
 	return e
 }
 
-// contextError adds the context's cause to an attempt error so errors.Is(err,
-// context.DeadlineExceeded) and errors.Is(err, context.Canceled) hold.
+// contextError adds why time ran out to an attempt error: the caller's context (so
+// errors.Is(err, context.DeadlineExceeded) and context.Canceled hold) or the attempt
+// timeout, which is not the caller's deadline and says so.
 func contextError(err, cause error) error {
 	if cause == nil || errors.Is(err, cause) {
 		return err
@@ -382,7 +396,26 @@ func expired(ctx context.Context) bool {
 	return ok && !time.Now().Before(dl)
 }
 
-// cause is context.Cause, or DeadlineExceeded when only the deadline has passed.
+// timeoutCause says why actx, an attempt's context made from parent, ran out: the
+// caller's context, or the attempt's own timeout. A passed deadline counts before ctx
+// reports it (see expired).
+func timeoutCause(actx, parent context.Context, d time.Duration) error {
+	if c := context.Cause(actx); c != nil {
+		return c
+	}
+	if expired(parent) {
+		return cause(parent)
+	}
+	if dl, ok := actx.Deadline(); ok {
+		if pdl, ok := parent.Deadline(); !ok || pdl.After(dl) {
+			return attemptTimeout(d)
+		}
+	}
+	return context.DeadlineExceeded
+}
+
+// cause is context.Cause, or what the deadline means when only the deadline has passed:
+// the attempt timeout's own cause if ctx has one, else DeadlineExceeded.
 func cause(ctx context.Context) error {
 	if c := context.Cause(ctx); c != nil {
 		return c

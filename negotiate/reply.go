@@ -2,13 +2,80 @@ package negotiate
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"net/textproto"
 )
 
-// maxReplyLine is how much of a reply line replyTracker keeps: RFC 5321 §4.5.3.1.5
-// allows 512 octets including CRLF.
+// maxReplyLine is the longest reply line: RFC 5321 §4.5.3.1.5 allows 512 octets
+// including CRLF.
 const maxReplyLine = 512
+
+// errMalformedReply reports a STARTTLS reply that is not one well-formed SMTP reply.
+var errMalformedReply = errors.New("malformed reply to STARTTLS")
+
+// replyScanner checks, byte by byte and however the bytes are split, that a reply is what
+// RFC 5321 §4.2 defines: lines of a three-digit code from 200 to 599, then "-" (more
+// lines follow), " " or the end of the line; every line the same code; each line ended by
+// CRLF (a bare LF is tolerated, as textproto does) and at most maxReplyLine long, with no
+// NUL, bare CR or other control character. textproto is lenient where this is strict: it
+// reads a line with another code, or a blank line, as more text and keeps reading, which
+// lets an attacker hide a go-ahead inside what net/smtp takes for a refusal.
+type replyScanner struct {
+	line []byte // the current line without its line ending
+	cr   bool   // the last byte was a CR
+	code int    // the reply's code, from its first line; 0 before it
+	done bool   // the final line has been read
+}
+
+func malformed(why string) error { return errors.Join(errMalformedReply, errors.New(why)) }
+
+// feed scans b and returns how many bytes belong to the reply (all of b unless the reply
+// ended inside it) or why the reply is malformed.
+func (s *replyScanner) feed(b []byte) (int, error) {
+	for i, c := range b {
+		if s.done {
+			return i, nil
+		}
+		switch {
+		case c == '\n':
+			if err := s.endLine(); err != nil {
+				return i, err
+			}
+		case s.cr:
+			return i, malformed("carriage return without line feed")
+		case c == '\r':
+			s.cr = true
+		case c < ' ' && c != '\t' || c == 0x7f:
+			return i, malformed("control character in reply")
+		case len(s.line) >= maxReplyLine-2:
+			return i, malformed("reply line too long")
+		default:
+			s.line = append(s.line, c)
+		}
+	}
+	return len(b), nil
+}
+
+func (s *replyScanner) endLine() error {
+	line := s.line
+	s.line, s.cr = s.line[:0], false
+	if len(line) < 3 || line[0] < '2' || line[0] > '5' || !isDigit(line[1]) || !isDigit(line[2]) {
+		return malformed("reply line without a code")
+	}
+	code := int(line[0]-'0')*100 + int(line[1]-'0')*10 + int(line[2]-'0')
+	if s.code != 0 && code != s.code {
+		return malformed("reply lines with different codes")
+	}
+	s.code = code
+	switch {
+	case len(line) == 3 || line[3] == ' ':
+		s.done = true
+	case line[3] != '-':
+		return malformed("reply code not followed by a space or a hyphen")
+	}
+	return nil
+}
 
 // replyTracker sits between textproto's buffer and the connection while the first EHLO
 // is read. net/smtp answers a failed EHLO by sending HELO, and forgets the EHLO error;

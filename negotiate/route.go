@@ -32,7 +32,7 @@ func (s Security) String() string {
 // MarshalText encodes s as its String form, so routes read well in JSON.
 func (s Security) MarshalText() ([]byte, error) {
 	if s != STARTTLS && s != ImplicitTLS {
-		return nil, fmt.Errorf("negotiate: unknown security %d", int(s))
+		return nil, fmt.Errorf("smtpport: unknown security %d", int(s))
 	}
 	return []byte(s.String()), nil
 }
@@ -55,7 +55,7 @@ func ParseSecurity(name string) (Security, error) {
 	case "tls", "ssl", "implicit", "implicit-tls", "smtps":
 		return ImplicitTLS, nil
 	}
-	return 0, fmt.Errorf("negotiate: unknown security %q (want starttls or tls)", name)
+	return 0, fmt.Errorf("smtpport: unknown security %q (want starttls or tls)", name)
 }
 
 // Route is one way to reach a submission server: a host, a port and how TLS starts.
@@ -79,13 +79,13 @@ func (r Route) Addr() string {
 // spaces, a port in 1..65535 and a known security mode.
 func (r Route) Validate() error {
 	if r.Host == "" || strings.ContainsFunc(r.Host, func(c rune) bool { return c <= ' ' || c == 0x7f }) {
-		return fmt.Errorf("negotiate: route host %q is empty or has spaces or control characters", r.Host)
+		return fmt.Errorf("route host %q is empty or has spaces or control characters", r.Host)
 	}
 	if r.Port < 1 || r.Port > 65535 {
-		return fmt.Errorf("negotiate: route %s: port %d out of range", r.Host, r.Port)
+		return fmt.Errorf("route %s: port %d out of range", r.Host, r.Port)
 	}
 	if r.Security != STARTTLS && r.Security != ImplicitTLS {
-		return fmt.Errorf("negotiate: route %s: unknown security %d", r.Addr(), int(r.Security))
+		return fmt.Errorf("route %s: unknown security %d", r.Addr(), int(r.Security))
 	}
 	return nil
 }
@@ -94,15 +94,15 @@ func (r Route) Validate() error {
 func ParseRoute(s string) (Route, error) {
 	addr, sec, ok := strings.Cut(s, "/")
 	if !ok {
-		return Route{}, fmt.Errorf("negotiate: route %q: want host:port/starttls or host:port/tls", s)
+		return Route{}, fmt.Errorf("smtpport: route %q: want host:port/starttls or host:port/tls", s)
 	}
 	host, portText, err := net.SplitHostPort(addr)
 	if err != nil {
-		return Route{}, fmt.Errorf("negotiate: route %q: %w", s, err)
+		return Route{}, fmt.Errorf("smtpport: route %q: %w", s, err)
 	}
 	port, err := strconv.Atoi(portText)
 	if err != nil {
-		return Route{}, fmt.Errorf("negotiate: route %q: bad port %q", s, portText)
+		return Route{}, fmt.Errorf("smtpport: route %q: bad port %q", s, portText)
 	}
 	security, err := ParseSecurity(sec)
 	if err != nil {

@@ -5,8 +5,17 @@ import "time"
 // Bounds of the adaptive head start, from RFC 8305 §5: a Connection Attempt Delay
 // SHOULD NOT be below 100 ms nor above 2 s.
 const (
-	MinStagger = 100 * time.Millisecond
-	MaxStagger = 2 * time.Second
+	minStagger = 100 * time.Millisecond
+	maxStagger = 2 * time.Second
+)
+
+// Bounds of the grace a ready route gives a more preferred one that is past connect. The
+// ceiling keeps a stalled preferred route from holding a working one for long; the floor
+// covers what the round trips do not: the server's own work (a TLS handshake, a SASL
+// lookup) on a link so short its connect time says nothing.
+const (
+	minGrace = 100 * time.Millisecond
+	maxGrace = time.Second
 )
 
 // RoundTrips is how many network round trips a route needs from the first SYN to an
@@ -22,67 +31,85 @@ func RoundTrips(s Security) int {
 	return 7
 }
 
-// AdaptiveStagger is the head start of a route still in TCP connect when a connect time
+// tripsLeft is how many round trips a route at stage still needs to be ready (AUTH not
+// counted), the current one included. tlsUp tells a STARTTLS route's two EHLOs apart.
+func tripsLeft(s Security, stage Stage, tlsUp bool) int {
+	if s == ImplicitTLS {
+		switch stage {
+		case StageDial:
+			return 4
+		case StageTLS:
+			return 3
+		case StageGreeting:
+			return 2
+		case StageEHLO:
+			return 1
+		}
+		return 0
+	}
+	switch stage {
+	case StageDial:
+		return 6
+	case StageGreeting:
+		return 5
+	case StageEHLO:
+		if tlsUp {
+			return 1
+		}
+		return 4
+	case StageSTARTTLS:
+		return 3
+	case StageTLS:
+		return 2
+	}
+	return 0
+}
+
+// adaptiveStagger is the head start of a route still in TCP connect when a connect time
 // to its host is known (RFC 8305 §5 lets history set the delay): twice that time, so
 // normal jitter does not start a needless second connection, clamped to
-// [MinStagger, MaxStagger]. Without history (connect <= 0) it is DefaultStagger.
-func AdaptiveStagger(connect time.Duration) time.Duration {
+// [minStagger, maxStagger]. Without history (connect <= 0) it is DefaultStagger.
+func adaptiveStagger(connect time.Duration) time.Duration {
 	if connect <= 0 {
 		return DefaultStagger
 	}
-	return clampStagger(2 * connect)
+	return min(max(2*connect, minStagger), maxStagger)
 }
 
-// HandshakeStagger is the head start of a route whose TCP connection is up, counted from
-// the route's start: the round trips it needs to be ready (RoundTrips less AUTH), each
-// one connect long, plus half again as margin; clamped like AdaptiveStagger. A healthy route on a slow link therefore
-// finishes before a second connection is opened, while a server that accepts and then
-// stalls still lets the next route start.
-func HandshakeStagger(connect time.Duration, s Security) time.Duration {
+// handshakeStagger is the head start of a route whose TCP connection is up, counted from
+// the route's start: the round trips it needs to be ready, each one connect long, plus
+// half again as margin; clamped like adaptiveStagger. A healthy route on a slow link
+// therefore finishes before a second connection is opened, while a server that accepts
+// and then stalls still lets the next route start.
+func handshakeStagger(connect time.Duration, s Security) time.Duration {
 	if connect <= 0 {
 		return DefaultStagger
 	}
 	ready := time.Duration(RoundTrips(s)-1) * connect
-	return clampStagger(ready + ready/2)
+	return min(max(ready+ready/2, minStagger), maxStagger)
 }
 
-func clampStagger(d time.Duration) time.Duration {
-	return min(max(d, MinStagger), MaxStagger)
+// graceFor is how long a ready route waits for a more preferred one past connect: the
+// trips it still needs at its connect time, half again as margin, within
+// [minGrace, maxGrace].
+func graceFor(connect time.Duration, trips int) time.Duration {
+	d := time.Duration(trips) * connect
+	return min(max(d+d/2, minGrace), maxGrace)
 }
 
-// rearm sets the stagger timer for the latest started route: its start plus its head
-// start given what is known now, so it is called again whenever a connect time is
-// learnt. It stops the timer when nothing is left to start, when the latest route is
-// ready (another route could only be less preferred), or when a remembered route is
-// connected: it then runs alone, and only its failure starts the others.
-func (r *race) rearm() {
-	i := r.started - 1
-	if i < 0 {
-		return
-	}
-	if r.started == len(r.routes) || r.states[i] == ready || r.states[i] == failed ||
-		(r.alone && i == 0 && r.states[0] == connected) {
-		r.stagger.Stop()
-		return
-	}
-	r.stagger.Reset(time.Until(r.startedAt[i].Add(r.headStart(i))))
-}
-
-// headStart is route i's head start: Config.Stagger when set, else DefaultStagger until
-// a connect time to its host is known, then AdaptiveStagger while it is in connect and
-// HandshakeStagger once its TCP is up.
-func (r *race) headStart(i int) time.Duration {
+// headStart is l's head start over the next route: Config.Stagger when set; once l's TCP
+// is up, its handshake's time; before, DefaultStagger until a connect time to its host
+// is known, then adaptiveStagger.
+func (r *race) headStart(l *leg) time.Duration {
 	if s := r.n.cfg.Stagger; s > 0 {
 		return s
 	}
-	route := r.routes[i]
-	c, ok := r.known[route.Host]
-	switch {
-	case !ok:
-		return DefaultStagger
-	case r.states[i] == connected:
-		return HandshakeStagger(c, route.Security)
-	default:
-		return AdaptiveStagger(c)
+	if l.state == shaking {
+		return handshakeStagger(l.a.connect, l.a.route.Security)
 	}
+	c, ok := r.known[l.a.route.Host]
+	if !ok {
+		return DefaultStagger
+	}
+	return adaptiveStagger(c)
 }

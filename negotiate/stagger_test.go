@@ -1,10 +1,9 @@
-package negotiate_test
+package negotiate
 
 import (
 	"testing"
 	"time"
 
-	"github.com/smtpport/smtpport/negotiate"
 	"github.com/stretchr/testify/assert"
 )
 
@@ -13,41 +12,112 @@ func TestAdaptiveStagger(t *testing.T) {
 		connect time.Duration
 		want    time.Duration
 	}{
-		{0, negotiate.DefaultStagger},
-		{-time.Second, negotiate.DefaultStagger},
-		{time.Microsecond, negotiate.MinStagger},
-		{50 * time.Millisecond, negotiate.MinStagger},
+		{0, DefaultStagger},
+		{-time.Second, DefaultStagger},
+		{time.Microsecond, minStagger},
+		{50 * time.Millisecond, minStagger},
 		{80 * time.Millisecond, 160 * time.Millisecond},
-		{time.Second, negotiate.MaxStagger},
-		{time.Hour, negotiate.MaxStagger},
+		{time.Second, maxStagger},
+		{time.Hour, maxStagger},
 	}
 	for _, tc := range cases {
-		assert.Equal(t, tc.want, negotiate.AdaptiveStagger(tc.connect), "connect %v", tc.connect)
+		assert.Equal(t, tc.want, adaptiveStagger(tc.connect), "connect %v", tc.connect)
 	}
-	assert.Equal(t, 250*time.Millisecond, negotiate.DefaultStagger, "RFC 8305's recommended delay")
+	assert.Equal(t, 250*time.Millisecond, DefaultStagger, "RFC 8305's recommended delay")
 }
 
 func TestHandshakeStagger(t *testing.T) {
 	cases := []struct {
 		connect  time.Duration
-		security negotiate.Security
+		security Security
 		want     time.Duration
 	}{
-		{0, negotiate.STARTTLS, negotiate.DefaultStagger},
-		{time.Millisecond, negotiate.STARTTLS, negotiate.MinStagger},
+		{0, STARTTLS, DefaultStagger},
+		{time.Millisecond, STARTTLS, minStagger},
 		// 25 ms each way: a 50 ms connect, 6 round trips to ready, half again as margin.
-		{50 * time.Millisecond, negotiate.STARTTLS, 450 * time.Millisecond},
-		{50 * time.Millisecond, negotiate.ImplicitTLS, 300 * time.Millisecond},
-		{time.Second, negotiate.ImplicitTLS, negotiate.MaxStagger},
+		{50 * time.Millisecond, STARTTLS, 450 * time.Millisecond},
+		{50 * time.Millisecond, ImplicitTLS, 300 * time.Millisecond},
+		{time.Second, ImplicitTLS, maxStagger},
 	}
 	for _, tc := range cases {
-		assert.Equal(t, tc.want, negotiate.HandshakeStagger(tc.connect, tc.security), "connect %v %v", tc.connect, tc.security)
+		assert.Equal(t, tc.want, handshakeStagger(tc.connect, tc.security), "connect %v %v", tc.connect, tc.security)
 	}
 }
 
 func TestRoundTrips(t *testing.T) {
 	// TCP, greeting, EHLO, STARTTLS, TLS, EHLO, AUTH.
-	assert.Equal(t, 7, negotiate.RoundTrips(negotiate.STARTTLS))
+	assert.Equal(t, 7, RoundTrips(STARTTLS))
 	// TCP, TLS, greeting, EHLO, AUTH.
-	assert.Equal(t, 5, negotiate.RoundTrips(negotiate.ImplicitTLS))
+	assert.Equal(t, 5, RoundTrips(ImplicitTLS))
+}
+
+// TestTripsLeft counts down to ready along each route type's stages, and agrees with
+// RoundTrips (which adds AUTH) at the start.
+func TestTripsLeft(t *testing.T) {
+	type step struct {
+		stage Stage
+		tlsUp bool
+	}
+	walks := map[Security][]step{
+		STARTTLS:    {{StageDial, false}, {StageGreeting, false}, {StageEHLO, false}, {StageSTARTTLS, false}, {StageTLS, false}, {StageEHLO, true}, {StageAuth, true}},
+		ImplicitTLS: {{StageDial, false}, {StageTLS, false}, {StageGreeting, true}, {StageEHLO, true}, {StageAuth, true}},
+	}
+	for sec, steps := range walks {
+		assert.Equal(t, RoundTrips(sec)-1, tripsLeft(sec, StageDial, false), "%v", sec)
+		for i, s := range steps {
+			assert.Equal(t, len(steps)-1-i, tripsLeft(sec, s.stage, s.tlsUp), "%v at %s (tls %v)", sec, s.stage, s.tlsUp)
+		}
+	}
+}
+
+// TestGraceFor: the preferred route's remaining round trips at its connect time, half
+// again as margin, never under the floor nor over a second.
+func TestGraceFor(t *testing.T) {
+	cases := []struct {
+		connect time.Duration
+		trips   int
+		want    time.Duration
+	}{
+		{0, 5, minGrace},                                   // nothing known: the floor
+		{100 * time.Microsecond, 5, minGrace},              // loopback: the floor
+		{50 * time.Millisecond, 4, 300 * time.Millisecond}, // 4 × 50 ms × 1.5
+		{50 * time.Millisecond, 1, minGrace},
+		{200 * time.Millisecond, 5, maxGrace}, // a slow link still never waits over a second
+		{time.Hour, 1, maxGrace},
+	}
+	for _, tc := range cases {
+		assert.Equal(t, tc.want, graceFor(tc.connect, tc.trips), "connect %v, %d trips", tc.connect, tc.trips)
+	}
+}
+
+// TestHeadStartFollowsWhatIsKnown is the head start's decision table.
+func TestHeadStartFollowsWhatIsKnown(t *testing.T) {
+	starttls := Route{Host: "mail.example.test", Port: 587, Security: STARTTLS}
+	implicit := Route{Host: "mail.example.test", Port: 465, Security: ImplicitTLS}
+	cases := []struct {
+		name    string
+		fixed   time.Duration
+		known   map[string]time.Duration
+		state   legState
+		connect time.Duration // the leg's own, once shaking
+		route   Route
+		want    time.Duration
+	}{
+		{name: "nothing known", state: dialing, route: starttls, want: DefaultStagger},
+		{name: "fixed stagger wins", fixed: time.Hour, state: shaking, connect: 50 * time.Millisecond, route: starttls, want: time.Hour},
+		{name: "known, still connecting", known: map[string]time.Duration{starttls.Host: 80 * time.Millisecond}, state: dialing, route: starttls, want: 160 * time.Millisecond},
+		{name: "connected, STARTTLS", state: shaking, connect: 50 * time.Millisecond, route: starttls, want: 450 * time.Millisecond},
+		{name: "connected, implicit", state: shaking, connect: 50 * time.Millisecond, route: implicit, want: 300 * time.Millisecond},
+		{name: "another host known", known: map[string]time.Duration{"other.example.test": 50 * time.Millisecond}, state: dialing, route: starttls, want: DefaultStagger},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := &race{n: &negotiation{cfg: &Config{Stagger: tc.fixed}}, known: tc.known}
+			if r.known == nil {
+				r.known = map[string]time.Duration{}
+			}
+			l := &leg{a: &attempt{route: tc.route, connect: tc.connect}, state: tc.state}
+			assert.Equal(t, tc.want, r.headStart(l))
+		})
+	}
 }

@@ -8,18 +8,25 @@ import (
 )
 
 // tapConn sits under net/smtp's client for the whole negotiation. It caps the bytes read
-// (net/smtp has no line limit) and watches the STARTTLS exchange: any byte that arrives
-// after the 2xx reply to STARTTLS and is not TLS is injected (CVE-2011-0411 class), which
-// net/smtp would otherwise drop silently. After handoff it only passes bytes through.
+// (net/smtp has no line limit) and guards the STARTTLS exchange, the one plaintext reply
+// whose content matters: the reply must be a well-formed SMTP reply of one code, and after
+// a 220 the next byte must start a TLS record. Anything else is tampering (CVE-2011-0411
+// class) that net/smtp would let through: it parses mixed codes as text and drops bytes
+// buffered after the 220. After handoff the tap only passes bytes through.
 type tapConn struct {
 	net.Conn
 	budget   int // bytes still allowed before handoff
 	handed   bool
 	phase    tapPhase
-	line     []byte // start of the current reply line (at most 4 bytes kept)
-	injected bool
-	accepted bool // the server answered STARTTLS with 2xx
-	exceeded bool // a read was refused for the cap: nothing read since can be trusted
+	reply    replyScanner // the STARTTLS reply, in phaseSTARTTLS
+	violated error        // set once the STARTTLS exchange was tampered with; every later read fails
+	exceeded bool         // a read was refused for the cap: nothing read since can be trusted
+
+	onGoAhead func() // called when a well-formed 220 to STARTTLS has been read
+
+	keepGreeting bool   // keep the first plaintext line, for Trace.Greeting
+	greeting     []byte // the first line, without its line ending, at most maxReplyLine
+	greeted      bool   // the first line is complete
 }
 
 type tapPhase int
@@ -27,7 +34,7 @@ type tapPhase int
 const (
 	phaseClear     tapPhase = iota // plaintext SMTP before STARTTLS was sent
 	phaseSTARTTLS                  // STARTTLS sent, reading its reply
-	phaseAwaitTLS                  // 2xx read; next byte must be a TLS record
+	phaseAwaitTLS                  // 220 read; the next byte must start a TLS record
 	phaseEncrypted                 // TLS from here on: only the cap applies
 )
 
@@ -44,8 +51,13 @@ var errPipelined = errors.New("server sent unrequested data before STARTTLS (pos
 // oversize is the error once the cap was hit. bufio hands textproto the part of a line
 // it had when the read failed as if the line were complete, so a reply cut by the cap
 // can look like success; the cap, not that outcome, is what happened.
-func oversize(stage string) error {
-	return &routeError{kind: ErrProtocol, detail: stage + ": reply too large", cause: errOversize, final: true}
+func oversize(what string) error {
+	return &routeError{kind: ErrProtocol, detail: what + ": reply too large", cause: errOversize, final: true}
+}
+
+// tampered is the error for a STARTTLS exchange the tap refused.
+func tampered(cause error) error {
+	return &routeError{kind: ErrProtocol, detail: "STARTTLS exchange tampered with", cause: cause, final: true}
 }
 
 func newTap(c net.Conn, implicitTLS bool) *tapConn {
@@ -59,12 +71,15 @@ func newTap(c net.Conn, implicitTLS bool) *tapConn {
 // handoff lifts the cap: from here the caller owns the connection.
 func (t *tapConn) handoff() { t.handed = true }
 
+// accepted reports that the server answered STARTTLS with a well-formed 220.
+func (t *tapConn) accepted() bool { return t.phase >= phaseAwaitTLS && t.violated == nil }
+
 func (t *tapConn) Read(p []byte) (int, error) {
 	if t.handed {
 		return t.Conn.Read(p)
 	}
-	if t.injected {
-		return 0, errInjected // fail now rather than wait for a TLS record that never comes
+	if t.violated != nil {
+		return 0, t.violated // fail now rather than wait for a TLS record that never comes
 	}
 	if t.budget <= 0 {
 		t.exceeded = true
@@ -75,71 +90,67 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	}
 	n, err := t.Conn.Read(p)
 	t.budget -= n
-	t.watch(p[:n])
+	quickAck(t.Conn)
+	if t.violated = t.watch(p[:n]); t.violated != nil {
+		return 0, t.violated // the bytes never reach net/smtp
+	}
 	return n, err
 }
 
-// watch follows reply lines while the STARTTLS reply is outstanding.
-func (t *tapConn) watch(b []byte) {
-	for i := 0; i < len(b); i++ {
-		switch t.phase {
-		case phaseSTARTTLS:
-			if b[i] != '\n' {
-				if len(t.line) < 4 {
-					t.line = append(t.line, b[i])
-				}
-				continue
-			}
-			line := bytes.TrimSuffix(t.line, []byte("\r"))
-			t.line = t.line[:0]
-			if len(line) == 4 && line[3] == '-' {
-				continue // continuation line
-			}
-			if len(line) >= 1 && line[0] == '2' {
-				t.accepted = true
-				t.phase = phaseAwaitTLS
-				if i+1 < len(b) {
-					t.injected = true // bytes after the go-ahead, in the same read
-					t.phase = phaseEncrypted
-				}
-			} else {
-				t.phase = phaseClear // refused: net/smtp reports the code
-			}
-			return
-		case phaseAwaitTLS:
-			// A TLS server's first record is a handshake (22) or an alert (21).
-			if b[i] != 22 && b[i] != 21 {
-				t.injected = true
-			}
-			t.phase = phaseEncrypted
-			return
-		default:
-			return
+// watch follows the STARTTLS reply and the first byte after it; it returns why the bytes
+// are not acceptable, or nil.
+func (t *tapConn) watch(b []byte) error {
+	switch t.phase {
+	case phaseClear:
+		if t.keepGreeting && !t.greeted {
+			t.keepFirstLine(b)
 		}
+	case phaseSTARTTLS:
+		used, err := t.reply.feed(b)
+		if err != nil {
+			return err
+		}
+		if !t.reply.done {
+			return nil
+		}
+		if t.reply.code != 220 {
+			t.phase = phaseClear // refused: net/smtp reports the code, nothing more is read
+			return nil
+		}
+		t.phase = phaseAwaitTLS
+		if t.onGoAhead != nil {
+			t.onGoAhead()
+		}
+		if used < len(b) {
+			return errInjected // bytes after the go-ahead, in the same read
+		}
+	case phaseAwaitTLS:
+		if len(b) == 0 {
+			return nil
+		}
+		// A TLS server's first record is a handshake (22) or an alert (21).
+		if b[0] != 22 && b[0] != 21 {
+			return errInjected
+		}
+		t.phase = phaseEncrypted
+	}
+	return nil
+}
+
+// keepFirstLine collects the greeting's first line for the trace.
+func (t *tapConn) keepFirstLine(b []byte) {
+	line, _, complete := bytes.Cut(b, []byte("\n"))
+	t.greeting = append(t.greeting, line[:min(len(line), maxReplyLine-len(t.greeting))]...)
+	if complete {
+		t.greeting = bytes.TrimSuffix(t.greeting, []byte("\r"))
+		t.greeted = true
 	}
 }
 
 func (t *tapConn) Write(p []byte) (int, error) {
 	if !t.handed && t.phase == phaseClear && len(p) >= 8 && bytes.EqualFold(p[:8], []byte("STARTTLS")) {
 		t.phase = phaseSTARTTLS
+		t.reply = replyScanner{}
 	}
 	return t.Conn.Write(p)
-}
-
-// heloGuard replaces net/smtp's writer before the first EHLO: net/smtp silently retries
-// with HELO when EHLO fails, which would continue without extensions (no STARTTLS, no
-// AUTH). The guard refuses to send it, so the EHLO failure becomes the attempt's error.
-type heloGuard struct {
-	w      interface{ Write([]byte) (int, error) }
-	denied bool
-}
-
-var errEHLORejected = errors.New("server rejected EHLO; refusing to fall back to HELO")
-
-func (g *heloGuard) Write(p []byte) (int, error) {
-	if len(p) >= 5 && bytes.EqualFold(p[:5], []byte("HELO ")) {
-		g.denied = true
-		return 0, errEHLORejected
-	}
-	return g.w.Write(p)
 }

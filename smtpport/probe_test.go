@@ -311,7 +311,7 @@ func TestProbeText(t *testing.T) {
 				"verified for mail.example.test",
 				"certificate  CN=mail.example.test, issued by CN=smtptest CA",
 				"auth         PLAIN LOGIN",
-				"extensions   8BITMIME, SIZE 10485760, ENHANCEDSTATUSCODES (no PIPELINING, no SMTPUTF8)",
+				"extensions   8BITMIME, ENHANCEDSTATUSCODES, SIZE 10485760 (no PIPELINING, no SMTPUTF8)",
 				"starttls     offered",
 				"mail.example.test:25/starttls  no-tls  (relay port, not used by Dial)",
 				"starttls     NOT offered",

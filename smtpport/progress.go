@@ -138,7 +138,7 @@ func (p *progress) redraw() {
 
 // waiting says what a route in stage is waiting for.
 func waiting(stage string) string {
-	switch stage {
+	switch negotiate.Stage(stage) {
 	case "", negotiate.StageDial:
 		return "connecting…"
 	case negotiate.StageGreeting:

@@ -97,7 +97,7 @@ func TestSendFailures(t *testing.T) {
 	}{
 		{
 			name: "wrong password", args: []string{"--password-env", passVar}, env: map[string]string{passVar: "wrong"},
-			wantCode: 1, stderr: []string{"smtpport: no route worked: mail.example.test:587/starttls", "authentication failed", "535", "(hint: check --user and the secret"},
+			wantCode: 1, stderr: []string{"smtpport: mail.example.test:587/starttls: authentication failed", "535", "(hint: check --user and the secret"},
 		},
 		{
 			name: "every port blocked", args: []string{"--password-env", passVar, "--timeout", "2s"}, env: map[string]string{passVar: testPass},

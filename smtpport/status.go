@@ -87,7 +87,7 @@ func summary(r negotiate.RouteReport) string {
 			return "host name does not resolve: " + negotiate.Sanitize(dnsErr.Error())
 		}
 	case statusNoTLS:
-		if r.Stage == negotiate.StageEHLO && !r.STARTTLSOffered && r.Route.Security == negotiate.STARTTLS {
+		if r.Stage == string(negotiate.StageEHLO) && !r.STARTTLSOffered && r.Route.Security == negotiate.STARTTLS {
 			return "plaintext only: STARTTLS not offered (smtpport never sends in plaintext)"
 		}
 	case statusBadCertificate:

@@ -19,6 +19,9 @@ type Step struct {
 	// ReadAny, when set, first reads whatever the client sends next (at least one byte)
 	// without parsing it: typically a TLS ClientHello the server will not answer with TLS.
 	ReadAny bool
+	// Wait, when not nil, pauses until it is closed (or the server closes): a server
+	// that answers only once something else has happened.
+	Wait <-chan struct{}
 	// Delay pauses before writing. It is server behaviour, not test synchronisation: the
 	// pause ends early when the server is closed.
 	Delay time.Duration
@@ -123,6 +126,13 @@ func (s *session) step(st Step) bool {
 			return false
 		}
 		s.r.Discard(s.r.Buffered())
+	}
+	if st.Wait != nil {
+		select {
+		case <-st.Wait:
+		case <-s.srv.done:
+			return false
+		}
 	}
 	if st.Delay > 0 && !s.pause(st.Delay) {
 		return false
