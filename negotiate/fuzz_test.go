@@ -99,12 +99,12 @@ func starttlsReference(stream []byte) (replyOutcome, int) {
 	for {
 		i := bytes.IndexByte(stream[pos:], '\n')
 		if i < 0 {
-			rest := stream[pos:]
-			if bytes.ContainsAny(rest, "\x00") || len(rest) > maxReplyLine-2 || bytes.Contains(rest, []byte("\r")) && !bytes.HasSuffix(rest, []byte("\r")) {
+			rest := bytes.TrimSuffix(stream[pos:], []byte("\r")) // a CR may wait for its LF
+			if len(rest) > maxReplyLine-2 {
 				return replyMalformed, -1
 			}
 			for _, c := range rest {
-				if c < ' ' && c != '\t' && c != '\r' || c == 0x7f {
+				if c < ' ' && c != '\t' || c == 0x7f {
 					return replyMalformed, -1
 				}
 			}

@@ -87,6 +87,16 @@ func authReady() []smtptest.Step {
 
 func raw(s string) smtptest.Step { return smtptest.Step{Send: []byte(s)} }
 
+// byteByByte writes s one byte per write, a pause between them so each byte is its
+// own TCP segment: a reply split at every byte.
+func byteByByte(s string) []smtptest.Step {
+	var out []smtptest.Step
+	for i := range len(s) {
+		out = append(out, smtptest.Step{Delay: time.Millisecond, Send: []byte{s[i]}})
+	}
+	return out
+}
+
 func hang() smtptest.Step { return smtptest.Step{Hang: true} }
 
 func refuseSTARTTLS(code int, text string) []smtptest.Step {
@@ -163,6 +173,33 @@ func hostileCases() []hostileCase {
 		{name: "go-ahead and injection pipelined before STARTTLS was sent", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(),
 			smtptest.Step{Expect: "EHLO", Send: []byte("250-mail.example.test\r\n250 STARTTLS\r\n220 2.0.0 go ahead\r\n250 AUTH PLAIN\r\n")}, hang())},
 			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+		// A STARTTLS reply that is not one well-formed reply hides a go-ahead from
+		// net/smtp's lenient parser: tampering, however it is split.
+		{name: "STARTTLS reply with a blank line", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+			smtptest.Step{Expect: "STARTTLS", Send: []byte("554-no\r\n\r\n220 go ahead\r\n250 AUTH PLAIN\r\n")}, hang())},
+			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+		{name: "STARTTLS reply with mixed codes", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+			smtptest.Step{Expect: "STARTTLS", Send: []byte("220-ok\r\n554-no\r\n220 go ahead\r\n")}, hang())},
+			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+		{name: "STARTTLS reply with mixed codes, injection in the next segment", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+			smtptest.Step{Expect: "STARTTLS", Send: []byte("554-no\r\n220 go ahead\r\n")},
+			smtptest.Step{ReadAny: true, Send: smtptest.Reply(250, "AUTH PLAIN")}, hang())},
+			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+		{name: "STARTTLS reply with a CR without LF", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+			smtptest.Step{Expect: "STARTTLS", Send: []byte("220 go\rahead\r\n")}, hang())},
+			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+		{name: "STARTTLS reply with a NUL", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+			smtptest.Step{Expect: "STARTTLS", Send: []byte("220 go\x00ahead\r\n")}, hang())},
+			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+		{name: "mixed-code STARTTLS reply one byte per segment", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+			smtptest.Step{Expect: "STARTTLS"}, byteByByte("554-no\r\n220 go ahead\r\n"), hang())},
+			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+		{name: "go-ahead one byte per segment, then injection", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+			smtptest.Step{Expect: "STARTTLS"}, byteByByte("220 go ahead\r\n250 AUTH PLAIN\r\n"), hang())},
+			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+		{name: "STARTTLS go-ahead split at every byte is fine", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
+			smtptest.Step{Expect: "STARTTLS"}, byteByByte("220-2.0.0 Ready\r\n220 2.0.0 go ahead\r\n"), smtptest.Step{TLS: true})},
+			credsSent: true},
 		// Lines pipelined after the greeting become the answer to the plaintext EHLO.
 		// Everything before TLS is untrusted and thrown away, so this is harmless: it wins.
 		{name: "EHLO answer pipelined after the greeting", ep: smtptest.Endpoint{Script: steps(
@@ -261,11 +298,17 @@ func hostileCases() []hostileCase {
 			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageEHLO, next: true},
 	}
 	// 19: AUTH refused, for good or for now: final, the password is tried once.
+	// No "*" after the server's final reply: the exchange is over, and a "*" then is a
+	// syntax error in the server's log (net/smtp sends one).
 	for _, code := range []int{535, 534, 530, 504, 454, 432} {
 		cases = append(cases, hostileCase{name: fmt.Sprintf("AUTH %d", code),
-			ep:   smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(code, "no"), Close: true})},
-			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.StageAuth, credsSent: true})
+			ep:   smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(code, "no"), Hang: true})},
+			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.StageAuth, credsSent: true, check: noCommand("*")})
 	}
+	// "*" is for cancelling an exchange the client cannot go on with.
+	cases = append(cases, hostileCase{name: "AUTH challenge that is not base64",
+		ep:   smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(334, "!!not base64!!")}, smtptest.Step{Expect: "*", Send: smtptest.Reply(501, "5.7.0 cancelled"), Hang: true})},
+		want: negotiate.ErrProtocol, stage: negotiate.StageAuth, credsSent: true, check: countCommand("*", 1)})
 	// 8: every certificate failure, on both modes: final, no credentials, no fallback.
 	for _, bad := range smtptest.BadCerts {
 		cases = append(cases,
