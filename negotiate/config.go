@@ -87,6 +87,12 @@ type Config struct {
 	MemoryKey string
 	// Trace, when not nil, receives the events of every route as it is negotiated.
 	Trace *Trace
+	// Probe runs the race as Negotiate would, by the same rules and timings, without
+	// credentials, and reports every route instead of stopping at the winner: the Result
+	// names the route Negotiate would authenticate on (or the error is the one Negotiate
+	// would return), its Client is nil, and Attempts holds every route, those started
+	// after the decision included. Every connection says QUIT. Memory is not used.
+	Probe bool
 }
 
 // ErrConfig wraps every error Negotiate returns for a Config it cannot use.

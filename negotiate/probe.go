@@ -123,15 +123,7 @@ func Probe(ctx context.Context, cfg Config, route Route, onStage func(stage stri
 	start := time.Now()
 	p := &prober{onStage: onStage}
 	p.rep.Route = route
-	cfg.Routes, cfg.Credentials, cfg.Memory = []Route{route}, nil, nil
-	if err := cfg.validate(); err != nil {
-		p.rep.Connect, p.rep.Err = ConnectFailed, err
-		return p.rep
-	}
-	timeout := cfg.attemptTimeout()
-	ctx, cancel := context.WithTimeoutCause(ctx, timeout, attemptTimeout(timeout))
-	defer cancel()
-	cfg.Trace = p.trace()
+	cfg.Routes, cfg.Probe, cfg.Trace = []Route{route}, true, p.trace()
 	// A fresh session cache: a probe reports the certificate the server presents now,
 	// and costs what a first Dial costs.
 	if cfg.TLSConfig == nil {
@@ -140,18 +132,17 @@ func Probe(ctx context.Context, cfg Config, route Route, onStage func(stage stri
 		cfg.TLSConfig = cfg.TLSConfig.Clone()
 	}
 	cfg.TLSConfig.ClientSessionCache = tls.NewLRUClientSessionCache(1)
-	n := newNegotiation(ctx, &cfg)
-	n.probe = true
-	a := &attempt{route: route, begin: start, start: start, n: n}
-	n.walk(ctx, a, func() {})
-	if a.err != nil && expired(ctx) {
-		a.err = contextError(a.err, timeoutCause(ctx, ctx, timeout))
+	_, err := Negotiate(ctx, cfg)
+	var nerr *Error
+	switch {
+	case errors.As(err, &nerr) && len(nerr.Attempts) == 1:
+		p.rep.Err, p.rep.Stage = nerr.Attempts[0].Err, string(nerr.Attempts[0].Stage)
+	case err != nil:
+		p.rep.Connect, p.rep.Err = ConnectFailed, err
 	}
-	if a.conn != nil {
-		quit(ctx, a.conn.client, a.conn.tap)
-	}
+	stage := p.rep.Stage
 	p.enter("")
-	p.rep.Err, p.rep.Stage, p.rep.Elapsed = a.err, string(a.stage), time.Since(start)
+	p.rep.Stage, p.rep.Elapsed = stage, time.Since(start)
 	return p.rep
 }
 
@@ -165,7 +156,11 @@ type prober struct {
 
 func (p *prober) trace() *Trace {
 	return &Trace{
-		Stage: func(_ Route, s Stage) { p.enter(string(s)) },
+		Stage: func(_ Route, s Stage) {
+			if s != StageReady {
+				p.enter(string(s))
+			}
+		},
 		Connected: func(_ Route, took time.Duration, err error) {
 			p.rep.Connect, p.rep.ConnectTime = ConnectOpen, took
 			if err != nil {
@@ -186,6 +181,9 @@ func (p *prober) trace() *Trace {
 // enter ends the current stage and starts the next ("" ends the last one).
 func (p *prober) enter(stage string) {
 	now := time.Now()
+	if stage != "" {
+		p.rep.Stage = stage
+	}
 	if p.stage != "" {
 		p.rep.Stages = append(p.rep.Stages, StageTime{Stage: p.stage, Duration: now.Sub(p.stageAt)})
 	}

@@ -283,3 +283,79 @@ func TestProbeHostile(t *testing.T) {
 		})
 	}
 }
+
+// TestProbeModeTellsWhatNegotiateWouldDo: Config.Probe decides by the race's own rules,
+// then reports every route to its end, and nobody authenticates.
+func TestProbeModeTellsWhatNegotiateWouldDo(t *testing.T) {
+	ca, err := smtptest.NewCA()
+	require.NoError(t, err)
+	wrong, err := smtptest.WrongName.Issue(ca, smtptest.DefaultHostname)
+	require.NoError(t, err)
+	cases := []struct {
+		name     string
+		first    smtptest.Endpoint // port 587
+		block    netsim.Behaviour
+		want     int   // the port Negotiate would use; 0: it would fail
+		wantErr  error // when it would fail
+		waited   bool  // the winner waited out a grace for 587
+		firstErr error // how 587 ended
+	}{
+		{name: "587 blackholed: 465", first: smtptest.Endpoint{Security: negotiate.STARTTLS}, block: netsim.Blackhole,
+			want: 465, firstErr: negotiate.ErrUnreachable},
+		{name: "587 stalls after the greeting: 465 after the grace", first: smtptest.Endpoint{Script: steps(smtptest.Greet(), hang())},
+			want: 465, waited: true, firstErr: negotiate.ErrUnreachable},
+		{name: "587 healthy: 587", first: smtptest.Endpoint{Security: negotiate.STARTTLS}, want: 587},
+		{name: "587 has a bad certificate: Negotiate would stop", first: smtptest.Endpoint{Security: negotiate.STARTTLS, Certificate: &wrong},
+			wantErr: negotiate.ErrCertificate, firstErr: negotiate.ErrCertificate},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ep := tc.first
+			ep.Port = 587
+			srv := smtptest.Start(t, smtptest.Config{CA: ca, Users: map[string]string{testUser: testPass}}, ep,
+				smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS}, smtptest.Endpoint{Port: 2525, Security: negotiate.STARTTLS})
+			d := srv.Dialer()
+			d.Set(srv.RouteAddr(587), tc.block)
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			routes := srv.Routes(587, 465, 2525)
+			routes[0].Security = negotiate.STARTTLS
+			res, err := negotiate.Negotiate(ctx, negotiate.Config{
+				Routes: routes, TLSConfig: srv.ClientTLS(), Dialer: d, LocalName: "probe.example.org",
+				AttemptTimeout: 500 * time.Millisecond, Probe: true, Credentials: plainCreds{},
+			})
+			var attempts []negotiate.Attempt
+			if tc.want != 0 {
+				require.NoError(t, err)
+				assert.Nil(t, res.Client)
+				assert.Equal(t, tc.want, res.Route.Port)
+				attempts = res.Attempts
+			} else {
+				require.ErrorIs(t, err, tc.wantErr)
+				var nerr *negotiate.Error
+				require.ErrorAs(t, err, &nerr)
+				attempts = nerr.Attempts
+			}
+			require.Len(t, attempts, 3, "every route is reported")
+			for _, a := range attempts {
+				assert.NotErrorIs(t, a.Err, negotiate.ErrAbandoned, "%s: a probe abandons nothing", a.Route)
+				if a.Route.Port != 587 {
+					assert.NoError(t, a.Err, "%s", a.Route)
+					assert.Equal(t, negotiate.StageReady, a.Stage)
+				}
+			}
+			if tc.firstErr != nil {
+				assert.ErrorIs(t, attempts[0].Err, tc.firstErr)
+			}
+			for _, a := range attempts {
+				if a.Route.Port == tc.want {
+					assert.Equal(t, tc.waited, a.Waited > 0, "waited")
+				}
+			}
+			assert.Empty(t, srv.AuthCommands(), "a probe never authenticates")
+			for _, c := range srv.Commands() {
+				assert.NotEqual(t, "AUTH", strings.ToUpper(strings.SplitN(c.Line, " ", 2)[0]))
+			}
+		})
+	}
+}

@@ -34,6 +34,9 @@ func Negotiate(ctx context.Context, cfg Config) (*Result, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
+	if cfg.Probe {
+		cfg.Credentials, cfg.Memory = nil, nil
+	}
 	return newNegotiation(ctx, &cfg).run(ctx)
 }
 
@@ -41,11 +44,11 @@ type negotiation struct {
 	cfg   *Config
 	log   func(msg string, args ...any)
 	debug bool // log is live; when false, skip building log arguments on the hot path
-	probe bool // Probe: a route that fails in the clear says QUIT before it closes
+	probe bool // Config.Probe: every route runs to its end and says QUIT
 }
 
 func newNegotiation(ctx context.Context, cfg *Config) *negotiation {
-	n := &negotiation{cfg: cfg, log: func(string, ...any) {}}
+	n := &negotiation{cfg: cfg, log: func(string, ...any) {}, probe: cfg.Probe}
 	if cfg.Logger != nil && cfg.Logger.Enabled(ctx, slog.LevelDebug) {
 		n.log = func(msg string, args ...any) { cfg.Logger.Debug(msg, args...) }
 		n.debug = true
@@ -93,6 +96,7 @@ type race struct {
 	due    time.Time                // when the next leg starts
 	timer  *time.Timer              // fires at min(due, the grace being waited out)
 	events chan event
+	ended  int // legs whose final event has arrived
 	wg     sync.WaitGroup
 }
 
@@ -116,6 +120,9 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 	r.due = r.begin
 	r.timer = time.NewTimer(0)
 	defer r.timer.Stop()
+	if n.probe {
+		return n.runProbe(r)
+	}
 
 	for {
 		select {
@@ -143,12 +150,64 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 	}
 }
 
-// startNext is the one place a route starts. The attempt context bounds the walk to
-// ready; the leg's goroutine sends two events at most and never blocks.
+// runProbe is run for Config.Probe: the same race, decided by the same rules, but no
+// route is abandoned. Once the decision is made (the winner, or a failure that would end
+// negotiation) every route not yet started starts, for the report, and the result comes
+// when every route has ended. Ready routes say QUIT; nobody authenticates.
+func (n *negotiation) runProbe(r *race) (*Result, error) {
+	var decided, stopped *leg
+	startAll := func() {
+		for r.start < len(r.legs) && !expired(r.ctx) {
+			r.launch()
+		}
+	}
+	for r.ended < r.start || r.start < len(r.legs) && decided == nil && stopped == nil {
+		select {
+		case <-r.timer.C:
+			if decided == nil && stopped == nil && !time.Now().Before(r.due) {
+				r.startNext()
+			}
+		case ev := <-r.events:
+			if l := r.apply(ev); l != nil && IsFinal(l.a.err) && decided == nil && stopped == nil {
+				stopped = l
+				startAll()
+			}
+		case <-r.ctx.Done():
+			r.abandon(nil, nil)
+			return nil, n.failure(r.records())
+		}
+		if decided != nil || stopped != nil {
+			continue
+		}
+		if w, wait := r.pick(time.Now()); w != nil {
+			decided = w
+			r.noteWait(w)
+			startAll()
+		} else if !r.lost() {
+			r.arm(wait)
+		}
+	}
+	r.wg.Wait() // every ready route has said QUIT
+	if decided == nil {
+		return nil, n.failure(r.records())
+	}
+	a := decided.a
+	return &Result{Route: a.route, Attempts: r.records()}, nil
+}
+
+// startNext starts the next route when the race allows: there is one, none is ready yet
+// and the context is live.
 func (r *race) startNext() {
 	if r.start == len(r.legs) || r.anyReady() || expired(r.ctx) {
 		return
 	}
+	r.launch()
+}
+
+// launch is the one place a route starts. The attempt context bounds the walk to ready;
+// the leg's goroutine sends two events at most and never blocks. In a probe, a ready
+// route says QUIT on its own once it has reported.
+func (r *race) launch() {
 	l := r.legs[r.start]
 	r.start++
 	timeout := r.n.cfg.attemptTimeout()
@@ -164,8 +223,16 @@ func (r *race) startNext() {
 		if a.err != nil && expired(actx) {
 			a.err = contextError(a.err, timeoutCause(actx, r.ctx, timeout))
 		}
+		var done *conn
+		if r.n.probe && a.conn != nil {
+			a.reach(StageReady)
+			done, a.conn = a.conn, nil
+		}
 		a.end = time.Now()
 		r.events <- event{leg: l}
+		if done != nil {
+			quit(r.ctx, done.client, done.tap)
+		}
 	}()
 }
 
@@ -181,6 +248,7 @@ func (r *race) apply(ev event) *leg {
 		return nil
 	}
 	l.cancel() // the attempt context's work is done; a ready conn has no watcher left
+	r.ended++
 	if l.a.err != nil {
 		l.state = failed
 		if r.n.debug {
@@ -306,6 +374,16 @@ func (r *race) abandon(keep *leg, label error) {
 	}
 }
 
+// noteWait records how long the winner waited for a more preferred route, if it did.
+func (r *race) noteWait(w *leg) {
+	for _, l := range r.legs[:w.a.index] {
+		if !l.grace.IsZero() {
+			w.a.waited = time.Since(w.a.ready)
+			return
+		}
+	}
+}
+
 // records lists the started routes' attempts in the order tried, and reports each to the
 // trace.
 func (r *race) records() []Attempt {
@@ -323,12 +401,7 @@ func (r *race) records() []Attempt {
 // memory is on.
 func (n *negotiation) finish(r *race, w *leg) (*Result, error) {
 	a := w.a
-	for _, l := range r.legs[:a.index] {
-		if !l.grace.IsZero() {
-			a.waited = time.Since(a.ready) // it waited for l
-			break
-		}
-	}
+	r.noteWait(w)
 	r.abandon(w, ErrAbandoned)
 	timeout := n.cfg.attemptTimeout()
 	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeout(timeout))
