@@ -88,7 +88,7 @@ func TestSCRAMPlusBindsToItsChannel(t *testing.T) {
 			csA, _ := a.TLSConnectionState()
 			csB, _ := b.TLSConnectionState()
 
-			wrong, err := newSCRAMAuth(iUser, iPass, srv.Hostname(), csA, true)
+			wrong, err := newSCRAMAuth(context.Background(), iUser, iPass, srv.Hostname(), csA, true)
 			require.NoError(t, err)
 			var tpErr *textproto.Error
 			require.ErrorAs(t, b.Auth(wrong), &tpErr)
@@ -96,7 +96,7 @@ func TestSCRAMPlusBindsToItsChannel(t *testing.T) {
 
 			c := startTLS(t, srv)
 			csC, _ := c.TLSConnectionState()
-			right, err := newSCRAMAuth(iUser, iPass, srv.Hostname(), csC, true)
+			right, err := newSCRAMAuth(context.Background(), iUser, iPass, srv.Hostname(), csC, true)
 			require.NoError(t, err)
 			require.NoError(t, c.Auth(right))
 			assert.Equal(t, version, csB.Version)
