@@ -54,7 +54,10 @@ func OpenFileMemory(path string, opts ...MemoryOption) (*FileMemory, error) {
 	case err == nil && !info.Mode().IsRegular():
 		return nil, fmt.Errorf("negotiate: route memory: %s is not a regular file (%s)", path, info.Mode().Type())
 	}
-	ff, why := readMemoryFile(path)
+	ff, why := fileFormat{}, "larger than 1 MiB, the cap for a route memory file"
+	if info.Size() <= maxMemoryFileSize { // else not even opened; the read is capped anyway
+		ff, why = readMemoryFile(path)
+	}
 	if why != "" {
 		f.damaged = why
 		f.warn("smtpport: ignoring unreadable route memory file", "path", path, "err", why)
@@ -74,8 +77,9 @@ func OpenFileMemory(path string, opts ...MemoryOption) (*FileMemory, error) {
 	return f, nil
 }
 
-// readMemoryFile reads and parses the file, at most maxMemoryFileSize bytes of it; why
-// says what is wrong with it, "" when nothing is.
+// readMemoryFile reads and parses the file, at most maxMemoryFileSize bytes of it even
+// when its size lied (a file that grew, a procfs-like file); why says what is wrong with
+// it, "" when nothing is.
 func readMemoryFile(path string) (ff fileFormat, why string) {
 	file, err := os.Open(path)
 	if err != nil {
