@@ -30,13 +30,26 @@ var (
 // policy is how a mechanism is chosen from a server's offer: the first of order that the
 // server offered and the provider accepts.
 type policy struct {
-	order    []string // candidates, most wanted first
-	accepted []string // the preset's accepted mechanisms, SCRAM expanded; empty: any
+	order    []string         // candidates, most wanted first
+	accepted []string         // the preset's accepted mechanisms, SCRAM expanded; empty: any
+	unusable map[string]error // mechanisms these credentials cannot use, and why (SASLprep)
 }
 
 // newPolicy orders capable by requested (WithMechanisms; empty keeps the default order),
 // and fails when nothing usable is left, before any connection is made.
 func newPolicy(kind string, capable, requested, accepted []string) (policy, error) {
+	return buildPolicy(kind, capable, requested, accepted, nil)
+}
+
+// newPasswordPolicy is newPolicy for a password, after the SASLprep rule
+// (credentials_saslprep.go): SCRAM goes last when SASLprep changes the user name or
+// password, and is left out when it refuses them.
+func newPasswordPolicy(username, password string, requested, accepted []string) (policy, error) {
+	order, unusable := passwordOrder(saslprepOf(username, password), saslprepRefusal(username, password))
+	return buildPolicy("a password", order, requested, accepted, unusable)
+}
+
+func buildPolicy(kind string, capable, requested, accepted []string, unusable map[string]error) (policy, error) {
 	order := capable
 	if len(requested) > 0 {
 		order = nil
@@ -49,7 +62,7 @@ func newPolicy(kind string, capable, requested, accepted []string) (policy, erro
 			}
 		}
 	}
-	p := policy{order: order, accepted: expandSCRAM(accepted)}
+	p := policy{order: order, accepted: expandSCRAM(accepted), unusable: unusable}
 	if len(p.usable()) == 0 {
 		why := []string{kind + " can use " + strings.Join(capable, " ")}
 		if len(requested) > 0 {
@@ -58,9 +71,28 @@ func newPolicy(kind string, capable, requested, accepted []string) (policy, erro
 		if len(accepted) > 0 {
 			why = append(why, "the preset accepts "+strings.Join(accepted, " "))
 		}
+		if reason := p.unusableReason(nil); reason != "" {
+			why = append(why, reason)
+		}
 		return policy{}, fmt.Errorf("smtpport: %w: no usable mechanism: %s", negotiate.ErrConfig, strings.Join(why, "; "))
 	}
 	return p, nil
+}
+
+// unusableReason says why the unusable mechanisms among among (all, when nil) cannot be
+// used, or "" when there are none.
+func (p policy) unusableReason(among []string) string {
+	var names []string
+	var why error
+	for _, m := range passwordMechanisms {
+		if err, ok := p.unusable[m]; ok && (among == nil || slices.Contains(among, m)) {
+			names, why = append(names, m), err
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, " and ") + " cannot be used: " + why.Error()
 }
 
 // expandSCRAM upper-cases names and lets SCRAM-SHA-256 stand for its -PLUS variant too,
@@ -88,7 +120,10 @@ func (p policy) usable() []string {
 	return out
 }
 
-// choose picks from the post-TLS offer; -PLUS only when the connection can bind.
+// choose picks from the post-TLS offer; -PLUS only when the connection can bind. When the
+// server offers only mechanisms the credentials cannot use (a SCRAM that SASLprep refuses
+// the password for), the error wraps negotiate.ErrConfig: nothing was sent, and another
+// route may offer more.
 func (p policy) choose(offered []string, canBind bool) (string, error) {
 	if len(offered) == 0 {
 		return "", errNoAuthOffered
@@ -101,6 +136,10 @@ func (p policy) choose(offered []string, canBind bool) (string, error) {
 		if slices.Contains(offered, m) {
 			return m, nil
 		}
+	}
+	if reason := p.unusableReason(offered); reason != "" {
+		return "", fmt.Errorf("smtpport: %w: server offers %s; %s; nothing was sent",
+			negotiate.ErrConfig, negotiate.Sanitize(strings.Join(offered, " ")), reason)
 	}
 	return "", fmt.Errorf("%w: server offers %s; these credentials can use %s",
 		errNoMechanism, negotiate.Sanitize(strings.Join(offered, " ")), strings.Join(usable, " "))
@@ -136,10 +175,10 @@ func (c *passwordCredentials) Auth(ctx context.Context, mech, host string) (smtp
 	return c.AuthTLS(ctx, mech, host, tls.ConnectionState{})
 }
 
-func (c *passwordCredentials) AuthTLS(_ context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error) {
+func (c *passwordCredentials) AuthTLS(ctx context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error) {
 	switch mech {
 	case mechSCRAMPlus, mechSCRAM:
-		return newSCRAMAuth(c.username, c.password, host, cs, mech == mechSCRAMPlus)
+		return newSCRAMAuth(ctx, c.username, c.password, host, cs, mech == mechSCRAMPlus)
 	case mechPlain:
 		return tlsOnly{smtp.PlainAuth("", c.username, c.password, host), host}, nil
 	case mechLogin:
@@ -204,4 +243,14 @@ func (g *guardedAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
 		return "", nil, fmt.Errorf("smtpport: custom Auth started %q, which WithMechanisms does not allow", negotiate.Sanitize(mech))
 	}
 	return mech, resp, nil
+}
+
+// contextError is why ctx ended: context.Cause(ctx), which also matches ctx.Err() with
+// errors.Is when a cancel cause was given.
+func contextError(ctx context.Context) error {
+	cause, err := context.Cause(ctx), ctx.Err()
+	if cause == nil || errors.Is(cause, err) {
+		return err
+	}
+	return fmt.Errorf("%w (%w)", cause, err)
 }

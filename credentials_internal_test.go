@@ -3,6 +3,7 @@ package smtpport
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"net/smtp"
 	"net/textproto"
 	"testing"
@@ -88,7 +89,7 @@ func TestSCRAMPlusBindsToItsChannel(t *testing.T) {
 			csA, _ := a.TLSConnectionState()
 			csB, _ := b.TLSConnectionState()
 
-			wrong, err := newSCRAMAuth(iUser, iPass, srv.Hostname(), csA, true)
+			wrong, err := newSCRAMAuth(context.Background(), iUser, iPass, srv.Hostname(), csA, true)
 			require.NoError(t, err)
 			var tpErr *textproto.Error
 			require.ErrorAs(t, b.Auth(wrong), &tpErr)
@@ -96,7 +97,7 @@ func TestSCRAMPlusBindsToItsChannel(t *testing.T) {
 
 			c := startTLS(t, srv)
 			csC, _ := c.TLSConnectionState()
-			right, err := newSCRAMAuth(iUser, iPass, srv.Hostname(), csC, true)
+			right, err := newSCRAMAuth(context.Background(), iUser, iPass, srv.Hostname(), csC, true)
 			require.NoError(t, err)
 			require.NoError(t, c.Auth(right))
 			assert.Equal(t, version, csB.Version)
@@ -115,4 +116,43 @@ func startTLS(t *testing.T, srv *smtptest.Server) *smtp.Client {
 	require.NoError(t, c.Hello("client.example.test"))
 	require.NoError(t, c.StartTLS(&tls.Config{ServerName: srv.Hostname(), RootCAs: srv.CA().Pool()}))
 	return c
+}
+
+// hangingSource blocks in Token until release is closed, and says when it was entered.
+type hangingSource struct{ entered, release, done chan struct{} }
+
+func (s *hangingSource) Token() (*oauth2.Token, error) {
+	defer close(s.done)
+	close(s.entered)
+	<-s.release
+	return &oauth2.Token{AccessToken: iToken}, nil
+}
+
+// TestFetchTokenGivesUpPlainly: when the context ends before the token source answers
+// (or had ended already), the error says no token came and nothing was sent, and wraps
+// the context's cause as well as its error.
+func TestFetchTokenGivesUpPlainly(t *testing.T) {
+	errGaveUp := errors.New("attempt timeout")
+	for _, already := range []bool{false, true} {
+		src := &hangingSource{entered: make(chan struct{}), release: make(chan struct{}), done: make(chan struct{})}
+		ctx, cancel := context.WithCancelCause(context.Background())
+		if already {
+			cancel(errGaveUp)
+		} else {
+			go func() {
+				<-src.entered
+				cancel(errGaveUp)
+			}()
+		}
+		_, err := fetchToken(ctx, src)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), "no OAuth2 token in time; nothing was sent")
+		assert.ErrorIs(t, err, errGaveUp)
+		assert.ErrorIs(t, err, context.Canceled)
+		close(src.release)
+		if !already {
+			<-src.done // the abandoned Token call ends once the source returns
+		}
+		cancel(nil)
+	}
 }

@@ -36,16 +36,18 @@ func (c *tokenCredentials) Auth(ctx context.Context, mech, host string) (smtp.Au
 	return OAuthBearerAuth(c.username, token, host), nil
 }
 
-// fetchToken asks ts for an access token, giving up when ctx ends. oauth2.TokenSource
-// takes no context, so a Token call still running then is left to finish on its own;
-// the token source's own context (oauth2.Config.TokenSource) bounds its HTTP exchange.
+// fetchToken asks ts for an access token, giving up when ctx ends: the error then says
+// that no token came in time and nothing was sent (AUTH has not started), and wraps
+// context.Cause(ctx). oauth2.TokenSource takes no context, so a Token call still running
+// then is left to finish on its own; the token source's own context
+// (oauth2.Config.TokenSource) bounds its HTTP exchange.
 func fetchToken(ctx context.Context, ts oauth2.TokenSource) (string, error) {
 	type result struct {
 		tok *oauth2.Token
 		err error
 	}
-	if err := context.Cause(ctx); err != nil {
-		return "", err
+	if ctx.Err() != nil {
+		return "", errNoTokenInTime(ctx)
 	}
 	ch := make(chan result, 1)
 	go func() {
@@ -56,7 +58,7 @@ func fetchToken(ctx context.Context, ts oauth2.TokenSource) (string, error) {
 	select {
 	case r = <-ch:
 	case <-ctx.Done():
-		return "", fmt.Errorf("smtpport: waiting for the OAuth2 token: %w", context.Cause(ctx))
+		return "", errNoTokenInTime(ctx)
 	}
 	switch {
 	case r.err != nil:
@@ -68,4 +70,9 @@ func fetchToken(ctx context.Context, ts oauth2.TokenSource) (string, error) {
 			"(refreshing is its job: use oauth2.Config.TokenSource or oauth2.ReuseTokenSource)")
 	}
 	return r.tok.AccessToken, nil
+}
+
+// errNoTokenInTime is fetchToken's error when ctx ended first.
+func errNoTokenInTime(ctx context.Context) error {
+	return fmt.Errorf("smtpport: no OAuth2 token in time; nothing was sent: %w", contextError(ctx))
 }

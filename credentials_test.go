@@ -180,7 +180,7 @@ func TestTokenWaitBoundedByContext(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	require.ErrorIs(t, err, smtpport.ErrUnreachable, "not a rejected credential")
 	require.NotErrorIs(t, err, smtpport.ErrAuthFailed)
-	assert.Contains(t, err.Error(), "nothing was sent")
+	assert.Contains(t, err.Error(), "no OAuth2 token in time; nothing was sent")
 	assert.Empty(t, e.srv.AuthCommands())
 	close(src.release)
 	<-src.done // the abandoned Token call ends once the source returns

@@ -22,6 +22,16 @@ type credentialSettings struct {
 // WithPassword authenticates with a user name and password (or app password, API key),
 // choosing from the server's post-TLS offer and the preset's accepted list, in the order
 // SCRAM-SHA-256-PLUS, SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5.
+//
+// SCRAM proves the password as SASLprep (RFC 4013) prepares it; PLAIN, LOGIN and CRAM-MD5
+// use it as given, and servers that store it unprepared (Dovecot) accept only those for a
+// password SASLprep changes. So: when SASLprep changes the user name or password
+// (full-width digits, a no-break space, a soft hyphen), the order is PLAIN, LOGIN,
+// CRAM-MD5, then SCRAM, used only when the server offers nothing else; when SASLprep
+// refuses them (control characters, emoji, mixed-direction text), SCRAM is never used,
+// and a server that offers only SCRAM fails the route, before anything is sent, with an
+// error wrapping negotiate.ErrConfig. WithMechanisms keeps its own order, SCRAM first if
+// so given, except that a refused SCRAM is skipped.
 func WithPassword(username, password string) Option {
 	return func(s *settings) {
 		s.auth.kinds = append(s.auth.kinds, "WithPassword")
@@ -74,7 +84,7 @@ func (c *credentialSettings) credentials(accepted []string) (negotiate.Credentia
 	}
 	switch c.kinds[0] {
 	case "WithPassword":
-		p, err := newPolicy("a password", passwordMechanisms, c.mechanisms, accepted)
+		p, err := newPasswordPolicy(c.username, c.password, c.mechanisms, accepted)
 		if err != nil {
 			return nil, err
 		}

@@ -65,8 +65,8 @@ func MemoryClock(now func() time.Time) MemoryOption {
 	}
 }
 
-// MemoryLogger receives warnings the store cannot return, such as a corrupt file that
-// was ignored.
+// MemoryLogger receives warnings the store cannot return: a damaged file that was
+// ignored, memos dropped for an invalid route, a damaged file moved aside to .bad.
 func MemoryLogger(l *slog.Logger) MemoryOption {
 	return func(o *memoryOptions) { o.logger = l }
 }

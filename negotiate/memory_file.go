@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,6 +19,9 @@ import (
 type FileMemory struct {
 	path string
 	mem  *Memory
+	// damaged says why the file found at open was ignored ("" when it was fine or
+	// absent); the first save moves that file aside instead of overwriting it.
+	damaged string
 }
 
 // fileFormat is the file's JSON layout; Version lets a future layout be told apart.
@@ -28,35 +32,81 @@ type fileFormat struct {
 
 const fileVersion = 1
 
+// maxMemoryFileSize caps what OpenFileMemory reads. A memo is about 200 bytes of JSON, so
+// this holds some 5000 accounts, far more than any real file; a larger file is damaged
+// (or not ours) and is not read into memory.
+const maxMemoryFileSize = 1 << 20
+
 // OpenFileMemory opens (or will create) the memory file at path. A missing file is an
-// empty memory. A file that cannot be parsed is treated as empty and reported through
-// MemoryLogger: memory is an optimisation, and a damaged file must not stop mail. An
-// error is returned only when the file exists but cannot be read.
+// empty memory. A file that cannot be read or parsed, is larger than 1 MiB, or has an
+// unknown version is treated as empty and reported through MemoryLogger: memory is an
+// optimisation, and a damaged file must not stop mail. Such a file is never overwritten
+// silently: the first save renames it to path+".bad" (replacing an older .bad) and logs
+// that it did. Memos with an invalid route are dropped and logged. An error is returned
+// only when path exists but is not a regular file (a directory, a device, a pipe), which
+// is never read nor replaced.
 func OpenFileMemory(path string, opts ...MemoryOption) (*FileMemory, error) {
 	f := &FileMemory{path: path, mem: NewMemory(opts...)}
-	data, err := os.ReadFile(path)
+	info, err := os.Stat(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return f, nil
-	case err != nil:
-		return nil, fmt.Errorf("negotiate: route memory: %w", err)
+	case err == nil && !info.Mode().IsRegular():
+		return nil, fmt.Errorf("negotiate: route memory: %s is not a regular file (%s)", path, info.Mode().Type())
 	}
-	var ff fileFormat
-	if err := json.Unmarshal(data, &ff); err != nil || ff.Version != fileVersion {
-		if err == nil {
-			err = fmt.Errorf("unknown version %d", ff.Version)
-		}
-		if l := f.mem.opts.logger; l != nil {
-			l.Warn("smtpport: ignoring unreadable route memory file", "path", path, "err", err.Error())
-		}
+	ff, why := fileFormat{}, "larger than 1 MiB, the cap for a route memory file"
+	if info.Size() <= maxMemoryFileSize { // else not even opened; the read is capped anyway
+		ff, why = readMemoryFile(path)
+	}
+	if why != "" {
+		f.damaged = why
+		f.warn("smtpport: ignoring unreadable route memory file", "path", path, "err", why)
 		return f, nil
 	}
+	dropped := 0
 	for k, m := range ff.Memos {
-		if m.Route.Validate() == nil {
-			f.mem.memos[k] = m
+		if m.Route.Validate() != nil {
+			dropped++
+			continue
 		}
+		f.mem.memos[k] = m
+	}
+	if dropped > 0 {
+		f.warn("smtpport: route memory file: ignoring memos with an invalid route", "path", path, "count", dropped)
 	}
 	return f, nil
+}
+
+// readMemoryFile reads and parses the file, at most maxMemoryFileSize bytes of it even
+// when its size lied (a file that grew, a procfs-like file); why says what is wrong with
+// it, "" when nothing is.
+func readMemoryFile(path string) (ff fileFormat, why string) {
+	file, err := os.Open(path)
+	if err != nil {
+		return ff, "cannot be read: " + err.Error()
+	}
+	defer file.Close()
+	data, err := io.ReadAll(io.LimitReader(file, maxMemoryFileSize+1))
+	switch {
+	case err != nil:
+		return ff, "cannot be read: " + err.Error()
+	case len(data) > maxMemoryFileSize:
+		return ff, "larger than 1 MiB, the cap for a route memory file"
+	}
+	if err := json.Unmarshal(data, &ff); err != nil {
+		return ff, "not a route memory file: " + Sanitize(err.Error())
+	}
+	if ff.Version != fileVersion {
+		return ff, fmt.Sprintf("unknown version %d", ff.Version)
+	}
+	return ff, ""
+}
+
+// warn logs through MemoryLogger, when one was given.
+func (f *FileMemory) warn(msg string, args ...any) {
+	if l := f.mem.opts.logger; l != nil {
+		l.Warn(msg, args...)
+	}
 }
 
 // Recall implements RouteMemory.
@@ -82,8 +132,17 @@ func (f *FileMemory) Forget(key string) error {
 }
 
 // save writes the live memos atomically; the caller holds f.mem.mu, which also orders
-// concurrent saves.
+// concurrent saves. A file that was damaged at open is first moved aside to path.bad.
 func (f *FileMemory) save() error {
+	if f.damaged != "" {
+		bad := f.path + ".bad"
+		if err := os.Rename(f.path, bad); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("negotiate: route memory: keeping the unreadable file as %s: %w", bad, err)
+		}
+		f.warn("smtpport: route memory file was unreadable; kept it aside and writing a new one",
+			"path", f.path, "kept", bad, "err", f.damaged)
+		f.damaged = ""
+	}
 	data, err := json.MarshalIndent(fileFormat{Version: fileVersion, Memos: f.mem.snapshot()}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("negotiate: route memory: %w", err)

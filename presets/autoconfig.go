@@ -128,7 +128,9 @@ type outgoingServer struct {
 }
 
 // parseAutoconfig returns the document's usable SMTP routes in document order and the
-// first server's username convention.
+// first server's username convention. Servers with an invalid host name or port are
+// dropped, and the error (when nothing is left) says why; servers without TLS are
+// ignored by design.
 func parseAutoconfig(body []byte, t target) ([]negotiate.Route, string, error) {
 	var cc clientConfig
 	dec := xml.NewDecoder(bytes.NewReader(body))
@@ -138,13 +140,18 @@ func parseAutoconfig(body []byte, t target) ([]negotiate.Route, string, error) {
 	var (
 		routes   []negotiate.Route
 		username string
+		bad      dropped
 	)
 	for _, p := range cc.Providers {
 		for _, s := range p.Outgoing {
 			if s.Type != "" && !strings.EqualFold(s.Type, "smtp") {
 				continue
 			}
-			r, ok := s.route(t)
+			r, ok, err := s.route(t)
+			if err != nil {
+				bad.add("outgoingServer", err)
+				continue
+			}
 			if !ok || slices.Contains(routes, r) {
 				continue
 			}
@@ -155,31 +162,33 @@ func parseAutoconfig(body []byte, t target) ([]negotiate.Route, string, error) {
 		}
 	}
 	if len(routes) == 0 {
-		return nil, "", fmt.Errorf("%w: no outgoing SMTP server with SSL or STARTTLS", ErrNotFound)
+		return nil, "", fmt.Errorf("%w: %s", ErrNotFound, withDropped("no outgoing SMTP server with SSL or STARTTLS", &bad))
 	}
 	return routes, username, nil
 }
 
-// route converts one outgoingServer; socketType "plain" and unknown types are dropped.
-func (s outgoingServer) route(t target) (negotiate.Route, bool) {
-	var r negotiate.Route
+// route converts one outgoingServer. socketType "plain" and unknown types are skipped
+// (ok false); an invalid host name or port is an error.
+func (s outgoingServer) route(t target) (r negotiate.Route, ok bool, err error) {
 	switch strings.ToUpper(strings.TrimSpace(s.SocketType)) {
 	case "SSL", "TLS":
 		r.Security, r.Port = negotiate.ImplicitTLS, PortSubmissions
 	case "STARTTLS":
 		r.Security, r.Port = negotiate.STARTTLS, PortSubmission
 	default:
-		return r, false
+		return r, false, nil
 	}
 	if port := strings.TrimSpace(s.Port); port != "" {
 		n, err := strconv.Atoi(port)
-		if err != nil {
-			return r, false
+		if err != nil || n < 1 || n > 65535 {
+			return r, false, fmt.Errorf("port %s is not a port number", quoteUntrusted(port))
 		}
 		r.Port = n
 	}
-	r.Host = normalizeHost(substitute(s.Hostname, t))
-	return r, r.Validate() == nil
+	if r.Host, err = checkHost(strings.TrimSpace(substitute(s.Hostname, t))); err != nil {
+		return r, false, err
+	}
+	return r, true, r.Validate()
 }
 
 // substitute replaces the autoconfig placeholders with the address's parts.
@@ -191,7 +200,8 @@ func substitute(s string, t target) string {
 	).Replace(s)
 }
 
-// describeUsername turns the username template into the Preset.Username wording.
+// describeUsername turns the username template into the Preset.Username wording; a
+// template of the document's own is passed on cleaned and capped.
 func describeUsername(tmpl string, t target) string {
 	switch strings.TrimSpace(tmpl) {
 	case "":
@@ -201,5 +211,5 @@ func describeUsername(tmpl string, t target) string {
 	case "%EMAILLOCALPART%":
 		return "local part of the address (before @)"
 	}
-	return substitute(strings.TrimSpace(tmpl), t)
+	return clean(substitute(strings.TrimSpace(tmpl), t), maxPresetField)
 }

@@ -114,6 +114,13 @@ type step struct {
 // not probed: negotiation finds out which of its routes answers, with TLS verified for
 // each host as always.
 //
+// DNS and HTTP answers are untrusted input. Every host name they supply must be a DNS
+// host name (at most 253 bytes, labels of 1 to 63 letters, digits and hyphens, at least
+// two labels, not an IP address); records that are not are dropped, and the step's error
+// or Evidence says why. Every string that reaches the result (Evidence, StepErrors, the
+// preset's Name, Username, Docs and Note) is sanitised like negotiate.Sanitize (control
+// and format characters such as U+009B and U+202E become '?') and capped in length.
+//
 // The network steps run concurrently. The answer is the highest-priority step that
 // found something: a lower step's answer waits only for higher steps still running, and a
 // decided answer never waits for lower steps, which are cancelled. No goroutine outlives
@@ -165,7 +172,7 @@ func race(ctx context.Context, t target, steps []step) (Discovered, error) {
 			defer scancel()
 			found, err := s.run(sctx, t)
 			if err != nil {
-				err = fmt.Errorf("%s: %w", s.source, err)
+				err = untrusted{fmt.Errorf("%s: %w", s.source, err)}
 			}
 			results <- stepResult{index: i, found: found, err: err}
 		}()
@@ -188,7 +195,7 @@ func race(ctx context.Context, t target, steps []step) (Discovered, error) {
 				d := outcome[i].found
 				d.Domain, d.Source, d.StepErrors = t.domain, steps[i].source, failures
 				d.Preset.Untrusted = !d.Trusted
-				return d, nil
+				return d.sanitized(), nil
 			}
 			failures = append(failures, outcome[i].err)
 		}
@@ -215,7 +222,7 @@ func parseAddress(address string) (target, error) {
 	}
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	if !validDomain(domain) {
-		return target{}, fmt.Errorf("presets: discover: %q has no valid domain (internationalised domains must be given in their xn-- form)", address)
+		return target{}, fmt.Errorf("presets: discover: %s has no valid domain (internationalised domains must be given in their xn-- form)", quoteUntrusted(address))
 	}
 	return target{address: address, local: local, domain: domain}, nil
 }

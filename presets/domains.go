@@ -3,80 +3,116 @@ package presets
 import "strings"
 
 // This file maps what an address reveals to a provider: its domain (consumer mailboxes)
-// and its MX hosts (custom domains hosted by a provider). Domain lists follow Thunderbird's
-// ISPDB (the <domain> elements of each provider's file).
+// and its MX hosts (custom domains hosted by a provider).
 
-// consumerDomains maps a mailbox provider's own domains to its preset name.
-var consumerDomains = map[string]string{
-	"gmail.com": "gmail", "googlemail.com": "gmail",
+// consumerDomains maps a mailbox provider's own domains to its preset name. Every entry
+// is a domain the provider itself documents or lists in Thunderbird's ISPDB (the files of
+// github.com/thunderbird/autoconfig, ispdb/, which name the provider's own setup pages);
+// there are no wildcards ("yahoo.*"): a brand's country domain may be run by another
+// company, and such an address is then found by its MX records or not at all.
+//
+// Not aliased on purpose: yahoo.co.jp (Yahoo! JAPAN, run by LY Corporation, not Yahoo
+// Inc.; its own help names smtp.mail.yahoo.co.jp, support.yahoo-net.jp/PccMail/s/article/
+// H000007321), other yahoo.*, aol.*, gmx.*, yandex.*, outlook.*, hotmail.* and live.*
+// domains the lists below do not name, and passport.com (no Microsoft page lists it as a
+// mailbox domain).
+var consumerDomains = buildConsumerDomains(map[string][]string{
+	// Google: ispdb/googlemail.com.xml (gmail.com, googlemail.com).
+	"gmail": {"gmail.com", "googlemail.com"},
 
-	"outlook.com": "outlook", "hotmail.com": "outlook", "live.com": "outlook", "msn.com": "outlook",
-	"passport.com": "outlook", "hotmail.co.uk": "outlook", "live.co.uk": "outlook",
+	// Microsoft Outlook.com: ispdb/hotmail.com.xml, whose setup page is Microsoft's "POP,
+	// IMAP, and SMTP settings for Outlook.com" (support.microsoft.com, d088b986).
+	"outlook": {
+		"outlook.com", "hotmail.com", "live.com", "msn.com", "windowslive.com", "livemail.tw",
+		"outlook.at", "outlook.be", "outlook.cl", "outlook.cz", "outlook.de", "outlook.dk",
+		"outlook.es", "outlook.fr", "outlook.hu", "outlook.ie", "outlook.in", "outlook.it",
+		"outlook.jp", "outlook.kr", "outlook.lv", "outlook.my", "outlook.ph", "outlook.pt",
+		"outlook.sa", "outlook.sg", "outlook.sk", "outlook.co.id", "outlook.co.il",
+		"outlook.co.th", "outlook.com.ar", "outlook.com.au", "outlook.com.br", "outlook.com.gr",
+		"outlook.com.tr", "outlook.com.vn",
+		"hotmail.be", "hotmail.ca", "hotmail.cl", "hotmail.cz", "hotmail.de", "hotmail.dk",
+		"hotmail.es", "hotmail.fi", "hotmail.fr", "hotmail.gr", "hotmail.hu", "hotmail.it",
+		"hotmail.lt", "hotmail.lv", "hotmail.my", "hotmail.nl", "hotmail.no", "hotmail.ph",
+		"hotmail.rs", "hotmail.se", "hotmail.sg", "hotmail.sk", "hotmail.co.id",
+		"hotmail.co.il", "hotmail.co.in", "hotmail.co.jp", "hotmail.co.kr", "hotmail.co.th",
+		"hotmail.co.uk", "hotmail.co.za", "hotmail.com.ar", "hotmail.com.au", "hotmail.com.br",
+		"hotmail.com.hk", "hotmail.com.tr", "hotmail.com.tw", "hotmail.com.vn",
+		"live.at", "live.be", "live.ca", "live.cl", "live.cn", "live.de", "live.dk", "live.fi",
+		"live.fr", "live.hk", "live.ie", "live.in", "live.it", "live.jp", "live.nl", "live.no",
+		"live.ru", "live.se", "live.co.jp", "live.co.kr", "live.co.uk", "live.co.za",
+		"live.com.ar", "live.com.au", "live.com.mx", "live.com.my", "live.com.ph",
+		"live.com.pt", "live.com.sg",
+	},
 
-	"zoho.com": "zoho", "zohomail.com": "zoho",
-	"zoho.eu": "zoho-eu", "zohomail.eu": "zoho-eu",
-	"zoho.in": "zoho-in", "zohomail.in": "zoho-in",
-	"zoho.com.au": "zoho-au", "zohomail.com.au": "zoho-au",
-	"zoho.jp": "zoho-jp", "zohomail.jp": "zoho-jp",
+	// Zoho Corporation's data-centre domains (zoho.com, .eu, .in, .com.au, .jp: Zoho's
+	// "Multi DC" pages, e.g. zoho.com/crm/developer/docs/api/v8/multi-dc.html) and their
+	// personal-mailbox twins zohomail.* (ispdb/zoho.com.xml lists zoho.com, zohomail.com).
+	"zoho":    {"zoho.com", "zohomail.com"},
+	"zoho-eu": {"zoho.eu", "zohomail.eu"},
+	"zoho-in": {"zoho.in", "zohomail.in"},
+	"zoho-au": {"zoho.com.au", "zohomail.com.au"},
+	"zoho-jp": {"zoho.jp", "zohomail.jp"},
 
-	"fastmail.com": "fastmail", "fastmail.fm": "fastmail",
+	// Fastmail: fastmail.com/help/technical/servernamesandports.html (ISPDB
+	// messagingengine.com.xml links it); only its two main domains.
+	"fastmail": {"fastmail.com", "fastmail.fm"},
 
-	"icloud.com": "icloud", "me.com": "icloud", "mac.com": "icloud",
+	// Apple: "iCloud Mail server settings", support.apple.com/102525 (formerly HT202304;
+	// ispdb/me.com.xml): icloud.com, me.com, mac.com.
+	"icloud": {"icloud.com", "me.com", "mac.com"},
 
-	"ymail.com": "yahoo", "rocketmail.com": "yahoo", "myyahoo.com": "yahoo",
+	// Yahoo Inc.: ispdb/yahoo.com.xml, whose pages are help.yahoo.com's.
+	"yahoo": {
+		"yahoo.com", "yahoo.de", "yahoo.it", "yahoo.fr", "yahoo.es", "yahoo.se", "yahoo.co.in",
+		"yahoo.co.uk", "yahoo.co.nz", "yahoo.com.au", "yahoo.com.ar", "yahoo.com.br",
+		"yahoo.com.mx", "ymail.com", "myyahoo.com", "rocketmail.com",
+	},
 
-	"aim.com": "aol", "netscape.net": "aol", "compuserve.com": "aol", "cs.com": "aol",
+	// AOL (a Yahoo Inc. brand): ispdb/aol.com.xml, whose page is help.aol.com's.
+	"aol": {
+		"aol.com", "aim.com", "netscape.net", "netscape.com", "compuserve.com", "cs.com",
+		"wmconnect.com", "aol.de", "aol.it", "aol.fr", "aol.es", "aol.se", "aol.co.uk",
+		"aol.co.nz", "aol.com.au", "aol.com.ar", "aol.com.br", "aol.com.mx",
+	},
 
-	"gmx.net": "gmx-net", "gmx.de": "gmx-net", "gmx.at": "gmx-net", "gmx.ch": "gmx-net",
+	// GMX (United Internet): two services with different servers. mail.gmx.net:
+	// ispdb/gmx.net.xml (page hilfe.gmx.net); mail.gmx.com: ispdb/gmx.com.xml.
+	"gmx-net": {"gmx.net", "gmx.de", "gmx.at", "gmx.ch", "gmx.eu", "gmx.biz", "gmx.org", "gmx.info"},
+	"gmx": {
+		"gmx.com", "gmx.tm", "gmx.us", "gmx.co.uk", "gmx.es", "gmx.fr", "gmx.ca", "gmx.cn",
+		"gmx.co.in", "gmx.com.br", "gmx.com.my", "gmx.hk", "gmx.ie", "gmx.ph", "gmx.pt",
+		"gmx.ru", "gmx.se", "gmx.sg", "gmx.tw", "gmx.com.tr", "gmx.it", "gmx.li",
+	},
 
-	"ya.ru": "yandex", "narod.ru": "yandex",
+	// Yandex: ispdb/yandex.ru.xml (its OAuth2 issuer is oauth.yandex.com).
+	"yandex": {"yandex.ru", "yandex.com", "yandex.by", "yandex.kz", "yandex.ua", "ya.ru", "narod.ru"},
 
-	"proton.me": "proton-bridge", "protonmail.com": "proton-bridge",
-	"protonmail.ch": "proton-bridge", "pm.me": "proton-bridge",
-}
+	// Proton: "Types of email addresses and aliases", proton.me/support/addresses-and-aliases
+	// (proton.me, protonmail.com, pm.me, protonmail.ch).
+	"proton-bridge": {"proton.me", "protonmail.com", "protonmail.ch", "pm.me"},
+})
 
-// consumerFamilies maps a first label to a preset for every public suffix after it:
-// "yahoo" covers yahoo.com, yahoo.co.uk, yahoo.com.br ... Only brands whose country
-// domains all belong to the provider are here.
-var consumerFamilies = map[string]string{
-	"yahoo":   "yahoo",
-	"aol":     "aol",
-	"gmx":     "gmx",
-	"yandex":  "yandex",
-	"hotmail": "outlook",
-	"outlook": "outlook",
+// buildConsumerDomains inverts the per-provider lists, refusing a domain listed twice.
+func buildConsumerDomains(byPreset map[string][]string) map[string]string {
+	out := map[string]string{}
+	for preset, domains := range byPreset {
+		for _, d := range domains {
+			if other, dup := out[d]; dup {
+				panic("presets: " + d + " is listed for " + other + " and " + preset)
+			}
+			out[d] = preset
+		}
+	}
+	return out
 }
 
 // byDomain returns the preset for a consumer mailbox domain.
 func byDomain(domain string) (Preset, bool) {
 	name, ok := consumerDomains[domain]
 	if !ok {
-		if first, rest, dotted := strings.Cut(domain, "."); dotted && countrySuffix(rest) {
-			name, ok = consumerFamilies[first]
-		}
-	}
-	if !ok {
 		return Preset{}, false
 	}
 	return Lookup(name)
-}
-
-// countrySuffix reports whether s looks like a public suffix a brand registers under:
-// one label ("de") or a second-level label and a country ("co.uk", "com.br").
-func countrySuffix(s string) bool {
-	second, tld, two := strings.Cut(s, ".")
-	if !two {
-		return isLabel(s)
-	}
-	switch second {
-	case "co", "com", "net", "org", "ne", "or":
-		return isLabel(tld)
-	}
-	return false
-}
-
-func isLabel(s string) bool {
-	return s != "" && !strings.ContainsAny(s, ". ")
 }
 
 // mxRule maps MX hosts ending in suffix (and, when set, whose first label starts with

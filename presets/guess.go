@@ -2,6 +2,7 @@ package presets
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/smtpport/smtpport/negotiate"
 )
@@ -13,6 +14,9 @@ import (
 func discoverGuess(_ context.Context, t target) (Discovered, error) {
 	var routes []negotiate.Route
 	for _, host := range []string{"smtp." + t.domain, "mail." + t.domain} {
+		if _, err := checkHost(host); err != nil { // a 249-byte domain leaves no room for "smtp."
+			return Discovered{}, fmt.Errorf("%w: cannot guess: %w", ErrNotFound, err)
+		}
 		routes = append(routes, Custom(host).Routes...)
 	}
 	return Discovered{

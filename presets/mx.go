@@ -20,19 +20,45 @@ func discoverMX(ctx context.Context, t target) (Discovered, error) {
 	}
 	mxs = slices.Clone(mxs)
 	slices.SortStableFunc(mxs, func(a, b *net.MX) int { return int(a.Pref) - int(b.Pref) })
-	var hosts []string
+	var (
+		hosts []string
+		bad   dropped
+	)
 	for _, mx := range mxs {
 		if mx == nil {
 			continue
 		}
-		host := normalizeHost(mx.Host)
+		host, err := checkHost(mx.Host)
+		if err != nil {
+			bad.add("MX", err)
+			continue
+		}
 		if p, ok := byMX(host); ok {
-			return Discovered{Preset: p, Evidence: "MX " + host, Trusted: true}, nil
+			return Discovered{Preset: p, Evidence: withDropped("MX "+host, &bad), Trusted: true}, nil
 		}
 		hosts = append(hosts, host)
 	}
-	if len(hosts) == 0 {
+	switch {
+	case len(hosts) == 0 && bad.count == 0:
 		return Discovered{}, fmt.Errorf("MX %s: %w: no MX records", t.domain, ErrNotFound)
+	case len(hosts) == 0:
+		return Discovered{}, fmt.Errorf("MX %s: %w: %s", t.domain, ErrNotFound, bad.String())
 	}
-	return Discovered{}, fmt.Errorf("MX %s: %w: no known provider among %s", t.domain, ErrNotFound, strings.Join(hosts, ", "))
+	return Discovered{}, fmt.Errorf("MX %s: %w: %s", t.domain, ErrNotFound, withDropped("no known provider among "+listHosts(hosts), &bad))
+}
+
+// listHosts names up to five hosts, and how many more there were.
+func listHosts(hosts []string) string {
+	if len(hosts) <= 5 {
+		return strings.Join(hosts, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(hosts[:5], ", "), len(hosts)-5)
+}
+
+// withDropped appends what was ignored, if anything, to s.
+func withDropped(s string, bad *dropped) string {
+	if bad.count == 0 {
+		return s
+	}
+	return s + "; " + bad.String()
 }

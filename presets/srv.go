@@ -30,6 +30,7 @@ func discoverSRV(ctx context.Context, t target) (Discovered, error) {
 		routes   []negotiate.Route
 		evidence []string
 		errs     []error
+		bad      dropped
 	)
 	for _, svc := range srvServices {
 		_, addrs, err := t.cfg.resolver.LookupSRV(ctx, svc.service, "tcp", t.domain)
@@ -43,9 +44,17 @@ func discoverSRV(ctx context.Context, t target) (Discovered, error) {
 			errs = append(errs, fmt.Errorf("SRV %s: %w", name, err))
 		}
 		for _, srv := range sortSRV(addrs) {
-			host := normalizeHost(srv.Target)
+			host, err := checkHost(srv.Target)
+			if err != nil {
+				bad.add("SRV "+name, err)
+				continue
+			}
 			r := negotiate.Route{Host: host, Port: int(srv.Port), Security: svc.security}
-			if host == "" || r.Validate() != nil || slices.Contains(routes, r) {
+			if err := r.Validate(); err != nil {
+				bad.add("SRV "+name, fmt.Errorf("target %s: port %d out of range", host, srv.Port))
+				continue
+			}
+			if slices.Contains(routes, r) {
 				continue
 			}
 			routes = append(routes, r)
@@ -53,10 +62,13 @@ func discoverSRV(ctx context.Context, t target) (Discovered, error) {
 		}
 	}
 	if len(routes) == 0 {
+		if bad.count > 0 {
+			errs = append(errs, errors.New(bad.String()))
+		}
 		errs = append(errs, ErrNotFound)
 		return Discovered{}, fmt.Errorf("SRV %s: %w", t.domain, errors.Join(errs...))
 	}
-	return routesFound(t, routes, strings.Join(evidence, "; ")), nil
+	return routesFound(t, routes, withDropped(strings.Join(evidence, "; "), &bad)), nil
 }
 
 // sortSRV drops nil and "." records and orders the rest by priority, heavier weight

@@ -46,18 +46,23 @@ const (
 
 // Env is the running test environment.
 type Env struct {
-	Dir        string // state directory
-	Host       string // server host name, in /etc/hosts; the certificate's name
-	Addr       string // the namespace's address
-	Domain     string // mail domain delivered locally
-	CAFile     string // PEM of the CA that signed the server certificate
-	Maildir    string // the test user's Maildir
-	Spool      string // Postfix's queue directory
-	User       string // SASL user name (also a deliverable address)
-	Password   string
-	PostfixLog string
-	DovecotLog string
-	Script     string // testenv.sh
+	Dir      string // state directory
+	Host     string // server host name, in /etc/hosts; the certificate's name
+	Addr     string // the namespace's address
+	Domain   string // mail domain delivered locally
+	CAFile   string // PEM of the CA that signed the server certificate
+	Maildir  string // the test user's Maildir
+	Spool    string // Postfix's queue directory
+	User     string // SASL user name (also a deliverable address)
+	Password string
+	// IntlUser's password has full-width digits, a no-break space and a soft hyphen:
+	// SASLprep changes it, Dovecot does not, so SCRAM-SHA-256 rejects it while PLAIN,
+	// LOGIN and CRAM-MD5 accept it.
+	IntlUser     string
+	IntlPassword string
+	PostfixLog   string
+	DovecotLog   string
+	Script       string // testenv.sh
 }
 
 // Load reads the environment file and checks that the CA can be read and that Postfix
@@ -73,21 +78,24 @@ func Load() (*Env, error) {
 		return nil, fmt.Errorf("testenv: %w (%s)", err, hint)
 	}
 	e := &Env{
-		Dir:        dir,
-		Host:       vals["SMTPPORT_TESTENV_HOST"],
-		Addr:       vals["SMTPPORT_TESTENV_ADDR"],
-		Domain:     vals["SMTPPORT_TESTENV_DOMAIN"],
-		CAFile:     vals["SMTPPORT_TESTENV_CA"],
-		Maildir:    vals["SMTPPORT_TESTENV_MAILDIR"],
-		Spool:      filepath.Join(dir, "spool"),
-		User:       vals["SMTPPORT_TESTENV_USER"],
-		Password:   vals["SMTPPORT_TESTENV_PASSWORD"],
-		PostfixLog: vals["SMTPPORT_TESTENV_POSTFIX_LOG"],
-		DovecotLog: vals["SMTPPORT_TESTENV_DOVECOT_LOG"],
-		Script:     vals["SMTPPORT_TESTENV_SCRIPT"],
+		Dir:          dir,
+		Host:         vals["SMTPPORT_TESTENV_HOST"],
+		Addr:         vals["SMTPPORT_TESTENV_ADDR"],
+		Domain:       vals["SMTPPORT_TESTENV_DOMAIN"],
+		CAFile:       vals["SMTPPORT_TESTENV_CA"],
+		Maildir:      vals["SMTPPORT_TESTENV_MAILDIR"],
+		Spool:        filepath.Join(dir, "spool"),
+		User:         vals["SMTPPORT_TESTENV_USER"],
+		Password:     vals["SMTPPORT_TESTENV_PASSWORD"],
+		IntlUser:     vals["SMTPPORT_TESTENV_INTL_USER"],
+		IntlPassword: vals["SMTPPORT_TESTENV_INTL_PASSWORD"],
+		PostfixLog:   vals["SMTPPORT_TESTENV_POSTFIX_LOG"],
+		DovecotLog:   vals["SMTPPORT_TESTENV_DOVECOT_LOG"],
+		Script:       vals["SMTPPORT_TESTENV_SCRIPT"],
 	}
 	for name, v := range map[string]string{"host": e.Host, "address": e.Addr, "CA": e.CAFile,
-		"Maildir": e.Maildir, "user": e.User, "password": e.Password, "log": e.PostfixLog, "script": e.Script} {
+		"Maildir": e.Maildir, "user": e.User, "password": e.Password, "log": e.PostfixLog, "script": e.Script,
+		"second user": e.IntlUser, "second password": e.IntlPassword} {
 		if v == "" {
 			return nil, fmt.Errorf("testenv: %s missing from %s (%s)", name, filepath.Join(dir, "testenv.env"), hint)
 		}

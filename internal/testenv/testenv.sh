@@ -36,6 +36,13 @@ NS_IP=$NET.2
 MAILHOST=mail.smtpport.test
 DOMAIN=smtpport.test
 TEST_USER=tester
+# A second user whose password SASLprep (RFC 4013) changes: full-width digits, a no-break
+# space and a soft hyphen after a random part. Dovecot stores and compares it unprepared,
+# so PLAIN, LOGIN and CRAM-MD5 accept it and SCRAM-SHA-256 (which proves the prepared
+# form) does not: smtpport's default choice must not pick SCRAM for it (issue 17).
+INTL_USER=intl
+# UTF-8 bytes, whatever the locale: "-", U+FF11 U+FF12 U+FF13, "x" between U+00A0 and U+00AD, "y".
+INTL_SUFFIX=$'-\xef\xbc\x91\xef\xbc\x92\xef\xbc\x93\xc2\xa0x\xc2\xady'
 HOSTS_MARK="# smtpport-testenv"
 NFT_TABLE=smtpport_testenv
 PORTS=(25 587 465 2525)
@@ -166,14 +173,19 @@ files_up() {
 	render "$HERE/templates/main.cf" "$STATE/postfix/main.cf"
 	render "$HERE/templates/master.cf" "$STATE/postfix/master.cf"
 	render "$HERE/templates/dovecot.conf" "$STATE/dovecot/dovecot.conf"
-	printf '%s@%s %s/\n' "$TEST_USER" "$DOMAIN" "$TEST_USER" >"$STATE/postfix/vmailbox"
+	printf '%s@%s %s/\n' "$TEST_USER" "$DOMAIN" "$TEST_USER" "$INTL_USER" "$DOMAIN" "$INTL_USER" >"$STATE/postfix/vmailbox"
 
 	if [[ ! -s $STATE/password ]]; then
 		(umask 077 && openssl rand -hex 12 >"$STATE/password")
 	fi
-	local password
+	if [[ ! -s $STATE/password-intl ]]; then
+		(umask 077 && printf '%s%s' "$(openssl rand -hex 8)" "$INTL_SUFFIX" >"$STATE/password-intl")
+	fi
+	local password intl_password
 	password=$(<"$STATE/password")
-	(umask 027 && printf '%s@%s:{PLAIN}%s\n' "$TEST_USER" "$DOMAIN" "$password" >"$STATE/dovecot/users")
+	intl_password=$(<"$STATE/password-intl")
+	(umask 027 && printf '%s@%s:{PLAIN}%s\n' "$TEST_USER" "$DOMAIN" "$password" \
+		"$INTL_USER" "$DOMAIN" "$intl_password" >"$STATE/dovecot/users")
 	chgrp dovecot "$STATE/dovecot/users"
 
 	cat >"$STATE/testenv.env.tmp" <<EOF
@@ -184,6 +196,8 @@ SMTPPORT_TESTENV_CA=$STATE/tls/ca.crt
 SMTPPORT_TESTENV_MAILDIR=$STATE/mail/$TEST_USER
 SMTPPORT_TESTENV_USER=$TEST_USER@$DOMAIN
 SMTPPORT_TESTENV_PASSWORD=$password
+SMTPPORT_TESTENV_INTL_USER=$INTL_USER@$DOMAIN
+SMTPPORT_TESTENV_INTL_PASSWORD=$intl_password
 SMTPPORT_TESTENV_POSTFIX_LOG=$STATE/log/postfix.log
 SMTPPORT_TESTENV_DOVECOT_LOG=$STATE/log/dovecot.log
 SMTPPORT_TESTENV_SCRIPT=$SCRIPT
@@ -345,7 +359,7 @@ cmd_down() {
 remove_state() {
 	[[ -d $STATE ]] || return 0
 	local f
-	for f in postfix spool data mail tls log blocks dovecot password testenv.env testenv.env.tmp; do
+	for f in postfix spool data mail tls log blocks dovecot password password-intl testenv.env testenv.env.tmp; do
 		rm -rf "${STATE:?}/$f"
 	done
 	rmdir "$STATE" 2>/dev/null || log "kept $STATE: it holds files testenv.sh did not make"
