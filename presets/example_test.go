@@ -36,3 +36,20 @@ func ExampleDiscover() {
 	fmt.Println(d.Source, d.Preset.Name, d.Trusted)
 	// Output: domain gmail true
 }
+
+// Custom reads the route syntax of the smtpport command. Input it cannot read gives a
+// preset that Dial refuses with ErrConfig naming the input; Validate finds out earlier.
+func ExampleCustom() {
+	for _, in := range []string{"mail.example.org:2587", "mail.example.org/tls", "mail.example.org:587x"} {
+		p := presets.Custom(in)
+		if err := p.Routes[0].Validate(); err != nil {
+			fmt.Println(in, "->", p.Note)
+			continue
+		}
+		fmt.Println(in, "->", p.Routes)
+	}
+	// Output:
+	// mail.example.org:2587 -> [mail.example.org:2587/starttls]
+	// mail.example.org/tls -> [mail.example.org:465/tls]
+	// mail.example.org:587x -> port 587x is not a number from 1 to 65535
+}

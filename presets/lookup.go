@@ -10,68 +10,95 @@ import (
 // changes that variable only; Lookup and All keep returning the documented data.
 var table = buildTable()
 
-// aliases maps what people type to a canonical preset name. Keys and names are compared
-// after fold (lower case, letters and digits only), so "Zoho_EU", "zoho-eu" and "zoho.eu"
-// are the same key and need no separate entry.
+// aliases maps what people type to a canonical preset name, spelled as people write it.
+// Lookup compares names after fold (lower case, letters and digits only), so "Zoho_EU",
+// "zoho-eu" and "zoho.eu" are the same key and need no separate entry.
 var aliases = map[string]string{
-	"google":            "gmail",
-	"googlemail":        "gmail",
-	"gmailcom":          "gmail",
-	"googleworkspace":   "gmail",
-	"workspace":         "gmail",
-	"gsuite":            "gmail",
-	"workspacerelay":    "google-workspace-relay",
-	"googlerelay":       "google-workspace-relay",
-	"gmailrelay":        "google-workspace-relay",
-	"smtprelaygmailcom": "google-workspace-relay",
-	"o365":              "office365",
-	"m365":              "office365",
-	"ms365":             "office365",
-	"microsoft365":      "office365",
-	"exchangeonline":    "office365",
-	"exo":               "office365",
-	"outlookcom":        "outlook",
-	"hotmail":           "outlook",
-	"hotmailcom":        "outlook",
-	"live":              "outlook",
-	"livecom":           "outlook",
-	"msn":               "outlook",
-	"zohous":            "zoho",
-	"zohocom":           "zoho",
-	"zohomail":          "zoho",
-	"zohocomau":         "zoho-au",
-	"zohocloudca":       "zoho-ca",
-	"zohoorg":           "zoho-pro",
-	"smtppro":           "zoho-pro",
-	"zohoprous":         "zoho-pro",
-	"mailgunus":         "mailgun",
-	"twiliosendgrid":    "sendgrid",
-	"postmarkapp":       "postmark",
-	"sendinblue":        "brevo",
-	"sparkpostus":       "sparkpost",
-	"fastmailfm":        "fastmail",
-	"fastmailcom":       "fastmail",
-	"apple":             "icloud",
-	"icloudmail":        "icloud",
-	"me":                "icloud",
-	"mecom":             "icloud",
-	"mac":               "icloud",
-	"ymail":             "yahoo",
-	"yahoomail":         "yahoo",
-	"yahoocom":          "yahoo",
-	"aolcom":            "aol",
-	"gmxcom":            "gmx",
-	"gmxnet":            "gmx-net",
-	"gmxde":             "gmx-net",
-	"yandexru":          "yandex",
-	"yandexcom":         "yandex",
-	"proton":            "proton-bridge",
-	"protonmail":        "proton-bridge",
-	"bridge":            "proton-bridge",
-	"protonmailbridge":  "proton-bridge",
-	"protonsmtp":        "proton-submission",
-	"protonmailsmtp":    "proton-submission",
+	"google":               "gmail",
+	"googlemail":           "gmail",
+	"gmail.com":            "gmail",
+	"google-workspace":     "gmail",
+	"workspace":            "gmail",
+	"gsuite":               "gmail",
+	"workspace-relay":      "google-workspace-relay",
+	"google-relay":         "google-workspace-relay",
+	"gmail-relay":          "google-workspace-relay",
+	"smtp-relay.gmail.com": "google-workspace-relay",
+	"o365":                 "office365",
+	"m365":                 "office365",
+	"ms365":                "office365",
+	"microsoft-365":        "office365",
+	"exchange-online":      "office365",
+	"exo":                  "office365",
+	"outlook.com":          "outlook",
+	"hotmail":              "outlook",
+	"hotmail.com":          "outlook",
+	"live":                 "outlook",
+	"live.com":             "outlook",
+	"msn":                  "outlook",
+	"zoho-us":              "zoho",
+	"zoho.com":             "zoho",
+	"zoho-mail":            "zoho",
+	"zoho.com.au":          "zoho-au",
+	"zohocloud.ca":         "zoho-ca",
+	"zoho-org":             "zoho-pro",
+	"smtppro":              "zoho-pro",
+	"zoho-pro-us":          "zoho-pro",
+	"mailgun-us":           "mailgun",
+	"twilio-sendgrid":      "sendgrid",
+	"postmarkapp":          "postmark",
+	"sendinblue":           "brevo",
+	"sparkpost-us":         "sparkpost",
+	"fastmail.fm":          "fastmail",
+	"fastmail.com":         "fastmail",
+	"apple":                "icloud",
+	"icloud-mail":          "icloud",
+	"me":                   "icloud",
+	"me.com":               "icloud",
+	"mac":                  "icloud",
+	"ymail":                "yahoo",
+	"yahoo-mail":           "yahoo",
+	"yahoo.com":            "yahoo",
+	"aol.com":              "aol",
+	"gmx.com":              "gmx",
+	"gmx.net":              "gmx-net",
+	"gmx.de":               "gmx-net",
+	"yandex.ru":            "yandex",
+	"yandex.com":           "yandex",
+	"proton":               "proton-bridge",
+	"protonmail":           "proton-bridge",
+	"bridge":               "proton-bridge",
+	"protonmail-bridge":    "proton-bridge",
+	"proton-smtp":          "proton-submission",
+	"protonmail-smtp":      "proton-submission",
 }
+
+// aliasIndex is aliases keyed by fold, built with the table.
+var aliasIndex = buildAliasIndex()
+
+// buildAliasIndex folds the alias keys and checks them against the table: every alias
+// names a preset, no two fold alike, and none folds to another preset's name (Lookup
+// would find that preset first and the alias could never work).
+func buildAliasIndex() map[string]string {
+	index := make(map[string]string, len(aliases))
+	for alias, name := range aliases {
+		k := fold(alias)
+		if _, ok := table[fold(name)]; !ok {
+			panic("presets: alias " + alias + " names no preset: " + name)
+		}
+		if other, dup := index[k]; dup {
+			panic("presets: aliases " + alias + " and one of " + other + " fold alike")
+		}
+		if p, ok := table[k]; ok && p.Name != name {
+			panic("presets: alias " + alias + " is preset " + p.Name + "'s name")
+		}
+		index[k] = name
+	}
+	return index
+}
+
+// sesPrefixes are the spellings Lookup accepts before an SES region.
+var sesPrefixes = []string{"ses-", "ses:", "aws-ses-", "amazon-ses-"}
 
 func buildTable() map[string]Preset {
 	all := []Preset{
@@ -106,10 +133,12 @@ func fold(name string) string {
 
 // Lookup finds a preset by name or alias, ignoring case and punctuation: "gmail",
 // "Google", "o365", "exchange-online", "zoho_eu", "ses-eu-west-1" (SES takes its region
-// after "ses-", "aws-ses-" or "amazon-ses-"). The result is a copy.
+// after "ses-", "aws-ses-" or "amazon-ses-"), or by one of its hosts: "smtp.gmail.com",
+// "email-smtp.eu-west-1.amazonaws.com" (case-insensitive, a trailing dot allowed; a host
+// several presets share finds the one with the shortest name). The result is a copy.
 func Lookup(name string) (Preset, bool) {
 	lower := strings.ToLower(strings.TrimSpace(name))
-	for _, prefix := range []string{"ses-", "ses:", "aws-ses-", "amazon-ses-"} {
+	for _, prefix := range sesPrefixes {
 		if region, ok := strings.CutPrefix(lower, prefix); ok {
 			if !sesRegion.MatchString(region) {
 				return Preset{}, false
@@ -118,14 +147,36 @@ func Lookup(name string) (Preset, bool) {
 		}
 	}
 	k := fold(name)
-	if canonical, ok := aliases[k]; ok {
+	if canonical, ok := aliasIndex[k]; ok {
 		k = fold(canonical)
 	}
-	p, ok := table[k]
-	if !ok {
-		return Preset{}, false
+	if p, ok := table[k]; ok {
+		return p.Clone(), true
 	}
-	return p.Clone(), true
+	return knownHost(name)
+}
+
+// Aliases lists the other spellings Lookup accepts for the preset it finds for name,
+// sorted: Aliases("gmail") includes "google" and "gmail.com". Lookup also accepts the
+// preset's hosts, which are in its Routes. Nil when Lookup finds nothing.
+func Aliases(name string) []string {
+	p, ok := Lookup(name)
+	if !ok {
+		return nil
+	}
+	var out []string
+	if region, ok := strings.CutPrefix(p.Name, "ses-"); ok && strings.HasPrefix(p.Routes[0].Host, "email-smtp.") {
+		for _, prefix := range sesPrefixes[1:] {
+			out = append(out, prefix+region)
+		}
+	}
+	for alias, canonical := range aliases {
+		if canonical == p.Name {
+			out = append(out, alias)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // All returns a copy of every fixed preset, sorted by name. SES is regional and not in

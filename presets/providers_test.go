@@ -118,39 +118,26 @@ func TestSES(t *testing.T) {
 	}, routeStrings(p.Routes))
 	assert.Len(t, SES("us-gov-west-1").Routes, 4)
 
-	for _, bad := range []string{"", "eu west 1", "evil.com/x", "us-east-1.evil.com", "EU-WEST-1"} {
-		p := SES(bad)
-		assert.Empty(t, p.Routes, "region %q", bad)
-		assert.Contains(t, p.Note, "invalid SES region")
+	cases := []struct{ region, problem string }{
+		{"", "empty SES region"},
+		{"nowhere", "SES region nowhere is not an AWS region name"},
+		{"eu west 1", "SES region eu west 1 is not"},
+		{"evil.com/x", "SES region evil.com/x is not"},
+		{"us-east-1.evil.com", "SES region us-east-1.evil.com is not"},
+		{"eu-west-1\x00", `SES region eu-west-1\x00 is not`},
+		{"EU-WEST-1", "SES region EU-WEST-1 must be lower case: eu-west-1"},
 	}
-}
-
-func TestLookup(t *testing.T) {
-	for alias, want := range map[string]string{
-		"gmail": "gmail", "Gmail": "gmail", "google": "gmail", "GoogleMail": "gmail", "gmail.com": "gmail",
-		"workspace-relay": "google-workspace-relay", "google_workspace_relay": "google-workspace-relay",
-		"o365": "office365", "m365": "office365", "microsoft365": "office365", "Microsoft 365": "office365",
-		"exchange-online": "office365", "Office365": "office365",
-		"outlook": "outlook", "hotmail": "outlook", "outlook.com": "outlook",
-		"zoho": "zoho", "zoho-eu": "zoho-eu", "ZohoEU": "zoho-eu", "zoho_in": "zoho-in", "zoho.com.au": "zoho-au",
-		"zoho-jp": "zoho-jp", "zoho-ca": "zoho-ca", "smtppro": "zoho-pro", "zoho-pro-eu": "zoho-pro-eu",
-		"mailgun": "mailgun", "mailgun-eu": "mailgun-eu", "sendinblue": "brevo", "SMTP2GO": "smtp2go",
-		"sparkpost-eu": "sparkpost-eu", "icloud": "icloud", "apple": "icloud", "ymail": "yahoo",
-		"gmx.net": "gmx-net", "gmx": "gmx", "proton": "proton-bridge", "proton-submission": "proton-submission",
-		"  Yandex ": "yandex",
-	} {
-		p, ok := Lookup(alias)
-		if assert.True(t, ok, "Lookup(%q)", alias) {
-			assert.Equal(t, want, p.Name, "Lookup(%q)", alias)
+	for _, tc := range cases {
+		p := SES(tc.region)
+		require.Len(t, p.Routes, 1, "region %q", tc.region)
+		err := p.Routes[0].Validate()
+		require.Error(t, err, "a bad region's preset can never be dialed")
+		assert.Contains(t, err.Error(), "presets.SES(")
+		if !strings.Contains(tc.problem, `\`) { // Validate quotes the host, doubling backslashes
+			assert.Contains(t, err.Error(), tc.problem)
 		}
-	}
-	p, ok := Lookup("SES-eu-central-1")
-	require.True(t, ok)
-	assert.Equal(t, "email-smtp.eu-central-1.amazonaws.com", p.Routes[0].Host)
-
-	for _, unknown := range []string{"", "nope", "ses", "ses-", "ses-evil.com", "smtp.gmail.com"} {
-		_, ok := Lookup(unknown)
-		assert.False(t, ok, "Lookup(%q)", unknown)
+		assert.Contains(t, p.Note, tc.problem)
+		assert.Empty(t, p.Mechanisms)
 	}
 }
 

@@ -2,7 +2,7 @@ package presets
 
 import (
 	"regexp"
-	"strconv"
+	"strings"
 
 	"github.com/smtpport/smtpport/negotiate"
 )
@@ -52,23 +52,35 @@ var sesRegion = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 
 // SES returns Amazon SES in one region (email-smtp.<region>.amazonaws.com): 587 and 2587
 // STARTTLS, 465 and 2465 implicit TLS. SMTP credentials are regional and are not the IAM
-// access key itself. A malformed region yields a preset without routes, which Dial
-// refuses with negotiate.ErrConfig.
+// access key itself. A region that is not an AWS region name (lower case, such as
+// us-east-1) gives a preset that can never be dialed: Note says what is wrong, and Dial
+// fails with negotiate.ErrConfig naming the region, before any DNS lookup (see Custom).
 func SES(region string) Preset {
-	p := Preset{
+	if problem := sesRegionProblem(region); problem != "" {
+		return refused("presets.SES("+shown(region)+")", "ses-"+shown(region), problem)
+	}
+	host := "email-smtp." + region + ".amazonaws.com"
+	return Preset{
 		Name:       "ses-" + region,
+		Routes:     []negotiate.Route{starttls(host, 587), implicit(host, 465), starttls(host, 2587), implicit(host, 2465)},
 		Mechanisms: []string{"PLAIN", "LOGIN"},
 		Username:   "SES SMTP user name (created per region in the SES console)",
 		Docs:       "https://docs.aws.amazon.com/ses/latest/dg/smtp-connect.html",
 		Note:       "SMTP credentials only work in the region they were created in",
 	}
-	if !sesRegion.MatchString(region) {
-		p.Note = "invalid SES region " + strconv.Quote(region) + "; want a region name such as us-east-1"
-		return p
+}
+
+// sesRegionProblem says why region is not an AWS region name, naming it, or "".
+func sesRegionProblem(region string) string {
+	switch {
+	case sesRegion.MatchString(region):
+		return ""
+	case region == "":
+		return "empty SES region; want a region name such as us-east-1"
+	case sesRegion.MatchString(strings.ToLower(region)):
+		return "SES region " + shown(region) + " must be lower case: " + strings.ToLower(region)
 	}
-	host := "email-smtp." + region + ".amazonaws.com"
-	p.Routes = []negotiate.Route{starttls(host, 587), implicit(host, 465), starttls(host, 2587), implicit(host, 2465)}
-	return p
+	return "SES region " + shown(region) + " is not an AWS region name such as us-east-1 or eu-west-1"
 }
 
 // Postmark has no implicit-TLS port: 465 accepts connections and hangs, so it is never

@@ -24,10 +24,15 @@ func TestPrintSendExample(t *testing.T) {
 	w := newWorld(t)
 	w.block(587, netsim.Blackhole)
 	r := w.run(t, runOpts{stdin: message, env: map[string]string{passVar: testPass}},
-		"send", "--host", "mail.example.test", "--user", testUser, "--password-env", passVar,
-		"--from", testUser, "--to", "bob@example.test")
+		"send", "--user", testUser, "--password-env", passVar,
+		"--from", testUser, "--to", "bob@example.test", "mail.example.test")
+	t.Logf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	r = w.run(t, runOpts{env: map[string]string{passVar: testPass}},
+		"send", "--dry-run", "--user", testUser, "--password-env", passVar, "--mechanism", "LOGIN", "mail.example.test:2525")
 	t.Logf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	r = w.run(t, runOpts{env: map[string]string{passVar: "wrong"}},
-		"send", "--dry-run", "--host", "mail.example.test", "--user", testUser, "--password-env", passVar)
+		"send", "--dry-run", "--user", testUser, "--password-env", passVar, "mail.example.test")
+	t.Logf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	r = w.run(t, runOpts{}, "presets", "ofice365")
 	t.Logf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 }

@@ -50,11 +50,17 @@ func printHelp(w io.Writer, summary string, fs *flag.FlagSet) {
 		if name != "" {
 			line += " " + name
 		}
-		fmt.Fprintf(w, "%-28s %s", line, usage)
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" && f.DefValue != "0s" {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
+			usage += " (default " + f.DefValue + ")"
 		}
-		fmt.Fprintln(w)
+		// Descriptions wrap at tableWidth, under their first line.
+		const indent = 29
+		for i, l := range wrap(strings.Fields(usage), " ", tableWidth-indent) {
+			if i > 0 {
+				line = ""
+			}
+			fmt.Fprintf(w, "%-*s%s\n", indent, line+" ", l)
+		}
 	})
 }
 
@@ -81,21 +87,4 @@ func (l *listFlag) Set(v string) error {
 		}
 	}
 	return nil
-}
-
-// oneLine makes any text fit on one line of a terminal: line breaks and tabs become
-// spaces, other control and bidi characters '?'. Unlike negotiate.Sanitize it does not
-// cut the text: an error that lists every route must stay whole.
-func oneLine(s string) string {
-	s = strings.TrimPrefix(s, "smtpport: ") // negotiate's errors name us already
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			return ' '
-		case r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0x2028 || r == 0x2029 ||
-			(r >= 0x202a && r <= 0x202e) || (r >= 0x2066 && r <= 0x2069):
-			return '?' // control and bidi characters, as negotiate.Sanitize does
-		}
-		return r
-	}, s)
 }

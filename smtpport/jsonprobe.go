@@ -8,7 +8,9 @@ import (
 	"github.com/smtpport/smtpport/negotiate"
 )
 
-// jsonProbe is the one object 'smtpport probe --json' prints.
+// jsonProbe is the one object 'smtpport probe --json' prints. Every string in it that a
+// server or DNS supplied is made safe when the object is built, as the text report's
+// lines are when printed.
 type jsonProbe struct {
 	Target  string          `json:"target"`
 	Routes  []jsonRouteInfo `json:"routes"`
@@ -79,7 +81,7 @@ type jsonAuth struct {
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 func toJSONProbe(t target, reps []negotiate.RouteReport, v verdict) jsonProbe {
-	out := jsonProbe{Target: t.name, Routes: make([]jsonRouteInfo, len(reps)), Verdict: v.line}
+	out := jsonProbe{Target: safe(t.name), Routes: make([]jsonRouteInfo, len(reps)), Verdict: oneLine(v.line)}
 	if v.choice != nil {
 		c := toJSONRoute(*v.choice)
 		out.Choice = &c
@@ -92,14 +94,14 @@ func toJSONProbe(t target, reps []negotiate.RouteReport, v verdict) jsonProbe {
 
 func toJSONRouteInfo(r negotiate.RouteReport, dial bool) jsonRouteInfo {
 	j := jsonRouteInfo{
-		Host: r.Route.Host, Port: r.Route.Port, Security: r.Route.Security.String(),
+		Host: safe(r.Route.Host), Port: r.Route.Port, Security: r.Route.Security.String(),
 		Status: status(r), Dial: dial,
 		TCP:      jsonTCP{Result: string(r.Connect), Time: ms(r.ConnectTime)},
-		Greeting: r.Greeting, Stage: r.Stage, Elapsed: ms(r.Elapsed),
+		Greeting: safe(r.Greeting), Stage: safe(r.Stage), Elapsed: ms(r.Elapsed),
 		Stages: make([]jsonStage, len(r.Stages)),
 	}
 	for i, s := range r.Stages {
-		j.Stages[i] = jsonStage{Stage: s.Stage, Time: ms(s.Duration)}
+		j.Stages[i] = jsonStage{Stage: safe(s.Stage), Time: ms(s.Duration)}
 	}
 	if r.Err != nil {
 		j.Error = oneLine(r.Err.Error())
@@ -117,22 +119,25 @@ func toJSONRouteInfo(r negotiate.RouteReport, dial bool) jsonRouteInfo {
 			jt.Cipher = tls.CipherSuiteName(info.CipherSuite)
 		}
 		if info.VerifyError != nil {
-			jt.VerifyError = negotiate.Sanitize(info.VerifyError.Error())
+			jt.VerifyError = oneLine(info.VerifyError.Error())
 		}
 		if c := info.Certificate; c != nil {
-			jt.Subject, jt.Issuer, jt.DNSNames, jt.NotAfter = c.Subject, c.Issuer, c.DNSNames, c.NotAfter.UTC()
+			jt.Subject, jt.Issuer, jt.NotAfter = safe(c.Subject), safe(c.Issuer), c.NotAfter.UTC()
+			if len(c.DNSNames) > 0 {
+				jt.DNSNames = safeList(c.DNSNames)
+			}
 		}
 		j.TLS = jt
 	}
 	if r.Extensions != nil {
-		e := &jsonEHLO{BeforeTLS: r.ExtensionsBeforeTLS, Extensions: []string{}, Auth: r.Mechanisms()}
-		if e.Auth == nil {
-			e.Auth = []string{}
-		}
+		e := &jsonEHLO{BeforeTLS: r.ExtensionsBeforeTLS, Auth: safeList(r.Mechanisms())}
+		var extensions []string
 		for _, x := range r.Extensions {
-			e.Extensions = append(e.Extensions, strings.TrimSpace(x.Keyword+" "+x.Params))
+			extensions = append(extensions, strings.TrimSpace(x.Keyword+" "+x.Params))
 		}
-		e.Size, _ = r.Extension("SIZE")
+		e.Extensions = safeList(extensions)
+		size, _ := r.Extension("SIZE")
+		e.Size = safe(size)
 		_, e.Pipelining = r.Extension("PIPELINING")
 		_, e.EightBitMIME = r.Extension("8BITMIME")
 		_, e.SMTPUTF8 = r.Extension("SMTPUTF8")

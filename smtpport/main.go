@@ -3,9 +3,10 @@
 //
 //	smtpport probe gmail                 every route of a preset, in parallel
 //	smtpport probe mail.example.com      ports 587, 465, 2525 and 25 of a host
-//	smtpport send --preset gmail --user me@gmail.com --password-env PASS \
-//	        --from me@gmail.com --to you@example.com < message.eml
-//	smtpport presets                     the providers smtpport knows
+//	smtpport probe mail.example.com:2587 one route (host:port/starttls, host:port/tls ...)
+//	smtpport send --user me@gmail.com --password-env PASS \
+//	        --from me@gmail.com --to you@example.com gmail < message.eml
+//	smtpport presets [NAME]              the providers smtpport knows, or one in full
 //
 // Install with: go install github.com/smtpport/smtpport/smtpport@latest
 package main
@@ -70,12 +71,13 @@ func isTerminal(f *os.File) bool {
 const mainUsage = `smtpport finds the SMTP submission port that works from here and sends through it.
 
 Usage:
-  smtpport probe TARGET     which port works, with what security, and why not
-  smtpport send [flags]     send a message (read from stdin) through the route that works
-  smtpport presets          the mail providers smtpport knows
+  smtpport probe TARGET           which port works, with what security, and why not
+  smtpport send [flags] TARGET    send a message (read from stdin) through the route that works
+  smtpport presets [NAME]         the mail providers smtpport knows, or one in full
 
-TARGET is a preset name (gmail), a host (mail.example.com), an email address, or
-routes written host:port/starttls or host:port/tls.
+TARGET is a preset name (gmail) or one of its hosts (smtp.gmail.com), a host
+(mail.example.com), an email address, or routes: host:port (465 is implicit TLS,
+other ports STARTTLS), host:port/starttls, host:port/tls, host/tls, host/starttls.
 
 Run 'smtpport COMMAND --help' for the flags of a command.
 `

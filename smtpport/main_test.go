@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
+	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +15,7 @@ import (
 	"github.com/smtpport/smtpport/negotiate"
 	"github.com/smtpport/smtpport/presets"
 	"go.uber.org/goleak"
+	"golang.org/x/net/proxy"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -76,6 +79,8 @@ type runOpts struct {
 	// systemRoots: trust the system roots instead of the test CA (for --ca tests).
 	systemRoots bool
 	discover    []presets.DiscoverOption
+	// dialer replaces the world's dialer (which it should wrap: no test dials the network).
+	dialer proxy.ContextDialer
 }
 
 func (w *world) run(t *testing.T, o runOpts, args ...string) result {
@@ -94,6 +99,9 @@ func (w *world) run(t *testing.T, o runOpts, args ...string) result {
 		e.roots = nil
 	}
 	e.discover = o.discover
+	if o.dialer != nil {
+		e.dialer = o.dialer
+	}
 	code := run(ctx, args, e)
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
 }
@@ -107,4 +115,19 @@ func caPEM(ca *smtptest.CA) []byte {
 func (w *world) runDiscover(t *testing.T, opts []presets.DiscoverOption, args ...string) result {
 	t.Helper()
 	return w.run(t, runOpts{discover: opts, env: map[string]string{passVar: testPass}}, args...)
+}
+
+// nxDialer answers dials to the listed hosts as a resolver would for a name that does not
+// exist, and passes the rest to inner.
+type nxDialer struct {
+	inner proxy.ContextDialer
+	hosts []string
+}
+
+func (d nxDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	host, _, _ := net.SplitHostPort(addr)
+	if slices.Contains(d.hosts, host) {
+		return nil, &net.OpError{Op: "dial", Net: network, Err: &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}}
+	}
+	return d.inner.DialContext(ctx, network, addr)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,17 +24,22 @@ It sends EHLO, STARTTLS and QUIT only. Credentials are sent only with --auth, an
 on the chosen route after its TLS is verified.
 
 TARGET is one of:
-  gmail                       a preset name (see 'smtpport presets'): the preset's routes
+  gmail                       a preset name or alias (see 'smtpport presets'), or one of
+                              its hosts (smtp.gmail.com): the preset's routes
   mail.example.com            a host: ports 587/starttls, 465/tls, 2525/starttls, and 25
                               (for information: port 25 is for relay, Dial never uses it)
   me@example.com              an email address: the server is discovered from DNS
-  host:2587/starttls ...      routes, tried in the order given
+  host:2587 host:2465/tls     routes: host:port (465 is implicit TLS, any other port
+                              STARTTLS), host:port/starttls, host:port/tls, host/tls
+                              (465) or host/starttls (587, 2525); several routes are
+                              tried in the order given. 'smtpport send' takes the same.
 
 Exit status: 0 when a route is usable, 1 when none is, 2 for a usage error.
 
 Examples:
   smtpport probe gmail
   smtpport probe --json mail.example.com
+  smtpport probe mail.example.com:2587/starttls mail.example.com:2465/tls
   smtpport probe --ca corp-ca.pem --auth --user me --password-env SMTP_PASSWORD mail.corp.example
 `
 
@@ -59,7 +65,7 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 		return usageError(e, "probe", errors.New("probe needs a TARGET: a preset name, a host, an email address or routes"))
 	case *timeout <= 0:
 		return usageError(e, "probe", errors.New("--timeout must be positive"))
-	case !*auth && (creds.user != "" || creds.passwordEnv != "" || creds.tokenEnv != ""):
+	case !*auth && creds.given():
 		return usageError(e, "probe", errors.New("credential flags need --auth (a probe sends no credentials otherwise)"))
 	}
 	var secret credentials
@@ -86,10 +92,13 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 		if *auth {
 			promise = "EHLO and QUIT only"
 		}
-		fmt.Fprintf(e.stdout, "Probing %s: %d routes in parallel, up to %s each (%s)\n",
-			t.name, len(t.candidates), duration(*timeout), promise)
+		routes := plural(len(t.candidates), "route") + " in parallel, up to " + duration(*timeout) + " each"
+		if len(t.candidates) == 1 {
+			routes = "1 route, up to " + duration(*timeout)
+		}
+		sayf(e.stdout, "Probing %s: %s (%s)", t.name, routes, promise)
 		if t.note != "" {
-			fmt.Fprintln(e.stdout, t.note)
+			sayf(e.stdout, "%s", t.note)
 		}
 		fmt.Fprintln(e.stdout)
 	}
@@ -102,6 +111,9 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 		prog.close()
 	}
 	v := decide(t, reps)
+	if t.suggestion != "" && v.choice == nil && allNoHost(t, reps) {
+		v.line = strings.TrimSuffix(v.line, ".") + "; " + t.suggestion + " is a preset: did you mean 'smtpport probe " + t.suggestion + "'?"
+	}
 
 	var authResult *jsonAuth
 	if *auth && v.choice != nil {
@@ -119,7 +131,7 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 		if authResult != nil {
 			renderAuth(e, authResult)
 		}
-		fmt.Fprintf(e.stdout, "Verdict: %s\n", oneLine(v.line))
+		sayf(e.stdout, "Verdict: %s", v.line)
 	}
 	if v.choice == nil {
 		return exitFail
@@ -158,19 +170,30 @@ func authenticate(ctx context.Context, t target, c credentials, s connectSetting
 		if h := hint(err, t.preset); h != "" {
 			line += " (" + h + ")"
 		}
-		return &jsonAuth{User: c.user, Error: line}, verdict{line: "no route: authentication failed: " + line + "."}
+		return &jsonAuth{User: safe(c.user), Error: line}, verdict{line: "no route: authentication failed: " + line + "."}
 	}
 	defer res.Client.Quit()
 	route := res.Route
 	line := fmt.Sprintf("Dial uses %s: authenticated as %s with %s over verified %s.",
 		route, c.user, res.Mechanism, tlsVersion(res))
-	return &jsonAuth{OK: true, User: c.user, Mechanism: res.Mechanism}, verdict{choice: &route, line: line}
+	return &jsonAuth{OK: true, User: safe(c.user), Mechanism: res.Mechanism}, verdict{choice: &route, line: line}
 }
 
 func renderAuth(e *env, a *jsonAuth) {
 	if a.OK {
-		fmt.Fprintf(e.stdout, "Auth: %s accepted with %s\n", a.User, a.Mechanism)
+		sayf(e.stdout, "Auth: %s accepted with %s", a.User, a.Mechanism)
 		return
 	}
-	fmt.Fprintf(e.stdout, "Auth: %s failed: %s\n", a.User, a.Error)
+	sayf(e.stdout, "Auth: %s failed: %s", a.User, a.Error)
+}
+
+// allNoHost reports whether every route Dial would use failed because its host name
+// does not resolve.
+func allNoHost(t target, reps []negotiate.RouteReport) bool {
+	for i, c := range t.candidates {
+		if c.dial && reps[i].Connect != negotiate.ConnectNoHost {
+			return false
+		}
+	}
+	return true
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -399,9 +400,20 @@ func TestProbeUsage(t *testing.T) {
 		{name: "--auth with empty variable", args: []string{"probe", "--auth", "--user", "u", "--password-env", "NOPE", "gmail"}, wantCode: 2, stderr: "NOPE is empty or not set"},
 		{name: "missing CA file", args: []string{"probe", "--ca", filepath.Join(dir, "missing.pem"), "gmail"}, wantCode: 2, stderr: "--ca:"},
 		{name: "CA file without PEM", args: []string{"probe", "--ca", notPEM, "gmail"}, wantCode: 2, stderr: "holds no PEM certificate"},
-		{name: "bad route", args: []string{"probe", "mail.example.test:99999/tls"}, wantCode: 2, stderr: "out of range"},
+		{name: "bad route", args: []string{"probe", "mail.example.test:99999/tls"}, wantCode: 2, stderr: `"mail.example.test:99999/tls" is not a preset, an address or a host name: port 99999 is not a number from 1 to 65535`},
+		{name: "bad port", args: []string{"probe", "mail.example.test:smtp"}, wantCode: 2, stderr: "port smtp is not a number"},
+		{name: "bad mode", args: []string{"probe", "mail.example.test:587/plain"}, wantCode: 2, stderr: "unknown security mode plain (want starttls or tls)"},
+		{name: "bad route among several", args: []string{"probe", "mail.example.test:587", "mail.example.test:x/tls"}, wantCode: 2, stderr: `route "mail.example.test:x/tls": port x is not`},
+		{name: "URL", args: []string{"probe", "smtps://mail.example.test"}, wantCode: 2, stderr: "a URL, not a host"},
 		{name: "two targets", args: []string{"probe", "gmail", "zoho"}, wantCode: 2, stderr: "one TARGET at a time"},
-		{name: "bad host", args: []string{"probe", "bad\x01host"}, wantCode: 2, stderr: "is not a preset, an address or a host name"},
+		{name: "a preset among routes", args: []string{"probe", "mail.example.test:587", "gmail"}, wantCode: 2, stderr: `one TARGET at a time (or several routes), got preset "gmail"`},
+		{name: "bad host", args: []string{"probe", "bad\x01host"}, wantCode: 2, stderr: "is not a preset, an address or a host name: spaces or control characters"},
+		{name: "bad SES region", args: []string{"probe", "ses-nowhere"}, wantCode: 2, stderr: "SES region nowhere is not an AWS region name"},
+		{name: "--mechanism without --auth", args: []string{"probe", "--mechanism", "LOGIN", "gmail"}, wantCode: 2, stderr: "need --auth"},
+		{name: "unknown --mechanism", args: []string{"probe", "--auth", "--user", "u", "--password-env", passVar, "--mechanism", "PLAIN,FOO", "gmail"},
+			env: map[string]string{passVar: "x"}, wantCode: 2, stderr: `--mechanism: unknown mechanism "FOO" (known: SCRAM-SHA-256-PLUS, SCRAM-SHA-256, PLAIN, LOGIN, CRAM-MD5, XOAUTH2, OAUTHBEARER)`},
+		{name: "--mechanism for the other kind of secret", args: []string{"probe", "--auth", "--user", "u", "--password-env", passVar, "--mechanism", "xoauth2", "gmail"},
+			env: map[string]string{passVar: "x"}, wantCode: 2, stderr: "--mechanism XOAUTH2 cannot be used with --password-env"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -451,4 +463,131 @@ func TestProbeAuthText(t *testing.T) {
 	assert.True(t, strings.HasSuffix(r.stdout,
 		"Verdict: Dial uses mail.example.test:587/starttls: authenticated as alice@example.test with PLAIN over verified TLS 1.3.\n"), r.stdout)
 	assert.NotContains(t, r.stdout, testPass)
+}
+
+// TestProbeRouteForms: every way of writing routes, on ports beyond the usual three, and
+// counts said right.
+func TestProbeRouteForms(t *testing.T) {
+	endpoints := append(smtptest.Submission(),
+		smtptest.Endpoint{Port: 2587, Security: negotiate.STARTTLS},
+		smtptest.Endpoint{Port: 2465, Security: negotiate.ImplicitTLS})
+	cases := []struct {
+		name   string
+		args   []string
+		routes []string // probed, in order
+		header string
+	}{
+		{"port, STARTTLS by default", []string{"mail.example.test:2587"}, []string{"2587/starttls"}, "Probing mail.example.test:2587: 1 route, up to 5s ("},
+		{"port 465 is implicit TLS", []string{"mail.example.test:465"}, []string{"465/tls"}, "1 route, up to 5s"},
+		{"port and mode", []string{"mail.example.test:2465/tls"}, []string{"2465/tls"}, "1 route, up to 5s"},
+		{"mode only: TLS", []string{"mail.example.test/tls"}, []string{"465/tls"}, "1 route, up to 5s"},
+		{"mode only: STARTTLS", []string{"mail.example.test/starttls"}, []string{"587/starttls", "2525/starttls"}, "2 routes in parallel, up to 5s each"},
+		{"several", []string{"mail.example.test:2587", "mail.example.test:2465/tls", "mail.example.test/tls"},
+			[]string{"2587/starttls", "2465/tls", "465/tls"}, "3 routes in parallel"},
+		{"a bare host adds port 25", []string{"MAIL.example.test."}, []string{"587/starttls", "465/tls", "2525/starttls", "25/starttls"}, "4 routes in parallel"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w := newWorld(t, endpoints...)
+			r := w.run(t, runOpts{}, append([]string{"probe", "--timeout", "5s"}, tc.args...)...)
+			var got []string
+			for _, l := range strings.Split(r.stdout, "\n") {
+				if route, _, ok := strings.Cut(l, "  "); ok && strings.HasPrefix(route, "mail.example.test:") {
+					got = append(got, strings.TrimPrefix(route, "mail.example.test:"))
+				}
+			}
+			assert.Equal(t, tc.routes, got, r.stdout)
+			assert.Contains(t, r.stdout, tc.header)
+			if !slices.Contains(tc.routes, "25/starttls") {
+				assert.Equal(t, 0, r.code, r.stderr)
+			}
+			assert.Equal(t, len(tc.routes), w.dialer.TotalDials(), "exactly the routes asked for")
+		})
+	}
+}
+
+// TestProbeTypo: a name that is not a preset is probed as a host (it may be one: a
+// container called mailpit); when it is close to a preset the report says so, and when
+// it does not resolve the verdict suggests the preset.
+func TestProbeTypo(t *testing.T) {
+	cases := []struct {
+		name    string
+		typed   string
+		note    string
+		verdict string
+	}{
+		{"single-label typo", "gmial", "gmial is not a preset (did you mean gmail?): probing it as a host name",
+			"the host name does not resolve from here; check its spelling and this machine's DNS; gmail is a preset: did you mean 'smtpport probe gmail'?"},
+		{"typo of a provider host", "smtp.offce365.com", "",
+			"office365 is a preset: did you mean 'smtpport probe office365'?"},
+		{"nothing close", "mailhost", "", "the host name does not resolve from here; check its spelling and this machine's DNS."},
+	}
+	for _, tc := range cases {
+		for _, asJSON := range []bool{false, true} {
+			t.Run(tc.name+map[bool]string{false: "", true: " (json)"}[asJSON], func(t *testing.T) {
+				w := newWorld(t)
+				d := nxDialer{inner: w.dialer, hosts: []string{tc.typed}}
+				args := []string{"probe", tc.typed}
+				if asJSON {
+					args = []string{"probe", "--json", tc.typed}
+				}
+				r := w.run(t, runOpts{dialer: d}, args...)
+				assert.Equal(t, 1, r.code, r.stderr)
+				verdict := r.stdout
+				if asJSON {
+					verdict = decodeProbe(t, r).Verdict
+				} else if tc.note != "" {
+					assert.Contains(t, r.stdout, "\n"+tc.note+"\n")
+				} else {
+					assert.NotContains(t, r.stdout, "is not a preset")
+				}
+				assert.Contains(t, verdict, tc.verdict)
+				if tc.note == "" && !strings.Contains(tc.verdict, "did you mean") {
+					assert.NotContains(t, verdict, "did you mean")
+				}
+			})
+		}
+	}
+}
+
+// TestProbeTypoThatResolves: no suggestion in the verdict when the name is a real host.
+func TestProbeTypoThatResolves(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Config{Hostname: "gmial"}, smtptest.Submission()...)
+	w := &world{srv: srv, dialer: srv.Dialer()}
+	w.block(25, netsim.Refuse)
+	r := w.run(t, runOpts{}, "probe", "gmial")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "gmial is not a preset (did you mean gmail?)")
+	assert.Contains(t, r.stdout, "Verdict: Dial would use gmial:587/starttls")
+	assert.NotContains(t, r.stdout, "'smtpport probe gmail'")
+}
+
+// TestProbeKnownHost: a provider's host is its preset: its own routes, its name.
+func TestProbeKnownHost(t *testing.T) {
+	w := newWorld(t)
+	for _, addr := range []string{"smtp.gmail.com:587", "smtp.gmail.com:465"} {
+		w.dialer.Set(addr, netsim.Refuse) // never the real Gmail
+	}
+	r := w.run(t, runOpts{}, "probe", "smtp.gmail.com")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stdout, "Probing smtp.gmail.com: 2 routes in parallel")
+	assert.Contains(t, r.stdout, "\nsmtp.gmail.com is a host of the gmail preset: 2 routes\n")
+	assert.Equal(t, 2, w.dialer.TotalDials(), "587 and 465: Gmail has no 2525, and no port 25 for a preset")
+}
+
+// TestProbeAuthMechanism: --mechanism picks and orders the mechanisms for --auth.
+func TestProbeAuthMechanism(t *testing.T) {
+	srv := smtptest.Start(t, smtptest.Config{Users: map[string]string{testUser: testPass}, Mechanisms: []string{"PLAIN", "LOGIN", "CRAM-MD5"}},
+		smtptest.Submission()...)
+	w := &world{srv: srv, dialer: srv.Dialer()}
+	w.block(25, netsim.Refuse)
+	r := w.run(t, runOpts{env: map[string]string{passVar: testPass}},
+		"probe", "--json", "--auth", "--user", testUser, "--password-env", passVar, "--mechanism", "login", "mail.example.test:587")
+	require.Equal(t, 0, r.code, r.stderr)
+	out := decodeProbe(t, r)
+	require.NotNil(t, out.Auth)
+	assert.Equal(t, "LOGIN", out.Auth.Mechanism)
+	auths := srv.AuthCommands()
+	require.NotEmpty(t, auths)
+	assert.True(t, strings.HasPrefix(auths[0].Line, "AUTH LOGIN"), auths[0].Line)
 }

@@ -37,18 +37,20 @@ func newProgress(w io.Writer, live bool, t target) *progress {
 	p := &progress{w: w, live: live, stop: make(chan struct{})}
 	// One host (the usual case) is named in the header; the lines then say only
 	// "587/starttls", which leaves room for the outcome on an 80-column terminal.
+	// Route hosts may come from DNS: labels are made safe before they are padded.
 	label := func(r negotiate.Route) string { return shortRoute(r) }
 	for _, c := range t.candidates {
 		if c.route.Host != t.candidates[0].route.Host {
-			label = negotiate.Route.String
+			label = func(r negotiate.Route) string { return safe(r.String()) }
 		}
 	}
 	width := 0
 	for _, c := range t.candidates {
-		width = max(width, len(label(c.route)))
+		width = max(width, textWidth(label(c.route)))
 	}
 	for _, c := range t.candidates {
-		p.labels = append(p.labels, fmt.Sprintf("%-*s", width, label(c.route)))
+		l := label(c.route)
+		p.labels = append(p.labels, l+strings.Repeat(" ", width-textWidth(l)))
 	}
 	n := len(t.candidates)
 	p.stages, p.starts, p.done = make([]string, n), make([]time.Time, n), make([]string, n)
@@ -94,7 +96,7 @@ func (p *progress) stage(i int, stage string) {
 func (p *progress) finished(i int, r negotiate.RouteReport) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.done[i] = fmt.Sprintf("%-11s %s", status(r), summary(r))
+	p.done[i] = safe(fmt.Sprintf("%-11s %s", status(r), summary(r)))
 	if p.live {
 		p.redraw()
 		return
@@ -124,7 +126,7 @@ func (p *progress) redraw() {
 		if state == "" {
 			state = fmt.Sprintf("%-11s %.1fs", waiting(p.stages[i]), time.Since(p.starts[i]).Seconds())
 		}
-		line := "  " + label + "  " + state
+		line := safe("  " + label + "  " + state)
 		if r := []rune(line); len(r) > lineWidth {
 			line = string(r[:lineWidth-1]) + "…"
 		}

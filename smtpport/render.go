@@ -14,7 +14,9 @@ import (
 // one is missing.
 var keyExtensions = []string{"SIZE", "PIPELINING", "8BITMIME", "SMTPUTF8"}
 
-// renderReport writes the detailed block of every route, in the candidates' order.
+// renderReport writes the detailed block of every route, in the candidates' order. Every
+// line goes through sayf: greetings, EHLO keywords, certificate names and errors come
+// from the server.
 func renderReport(w io.Writer, t target, reps []negotiate.RouteReport, now time.Time) {
 	for i, c := range t.candidates {
 		r := reps[i]
@@ -23,9 +25,9 @@ func renderReport(w io.Writer, t target, reps []negotiate.RouteReport, now time.
 		if !c.dial {
 			head += "  (relay port, not used by Dial)"
 		}
-		fmt.Fprintln(w, head)
+		sayf(w, "%s", head)
 		field := func(name, format string, args ...any) {
-			fmt.Fprintf(w, "  %-12s %s\n", name, oneLine(fmt.Sprintf(format, args...)))
+			sayf(w, "  %-12s %s", name, fmt.Sprintf(format, args...))
 		}
 		switch r.Connect {
 		case negotiate.ConnectOpen:
@@ -68,7 +70,7 @@ func renderReport(w io.Writer, t target, reps []negotiate.RouteReport, now time.
 		}
 		// Refused and blackholed routes are said in full by the tcp line.
 		if r.Err != nil && r.Connect != negotiate.ConnectRefused && r.Connect != negotiate.ConnectNoAnswer {
-			field("error", "%s", r.Err.Error())
+			field("error", "%s", oneLine(r.Err.Error()))
 		}
 	}
 }
@@ -103,12 +105,12 @@ func renderTLS(field func(string, string, ...any), r negotiate.RouteReport, now 
 	if c := info.Certificate; c != nil {
 		field("certificate", "%s, issued by %s", c.Subject, c.Issuer)
 		if len(c.DNSNames) > 0 {
-			field("", "names %s", strings.Join(c.DNSNames, " "))
+			field("", "names %s", strings.Join(safeList(c.DNSNames), " "))
 		}
 		field("", "expires %s (%s)", c.NotAfter.UTC().Format("2006-01-02 15:04 MST"), expiry(c.NotAfter, now))
 	}
 	if info.VerifyError != nil {
-		field("verify", "%s", negotiate.Sanitize(info.VerifyError.Error()))
+		field("verify", "%s", info.VerifyError.Error())
 	}
 }
 
@@ -140,6 +142,7 @@ func extensionsLine(r negotiate.RouteReport) string {
 		}
 		have = append(have, strings.TrimSpace(e.Keyword+" "+e.Params))
 	}
+	have = safeList(have)
 	var missing []string
 	for _, k := range keyExtensions {
 		if _, ok := r.Extension(k); !ok {

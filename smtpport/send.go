@@ -5,29 +5,38 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/smtp"
 	"time"
 
-	"github.com/smtpport/smtpport/negotiate"
 	"github.com/smtpport/smtpport/presets"
 )
 
-const sendUsage = `Usage: smtpport send (--preset NAME | --host HOST) --user USER
-                     (--password-env VAR | --oauth2-token-env VAR)
-                     --from ADDRESS --to ADDRESS [--to ADDRESS ...] < message.eml
+const sendUsage = `Usage: smtpport send [flags] TARGET... < message.eml
+       smtpport send (--preset NAME | --host HOST) [flags] < message.eml
+
+Flags always needed: --user USER, the secret (--password-env VAR or --oauth2-token-env
+VAR), --from ADDRESS and --to ADDRESS (repeat for more recipients).
 
 Sends the message on standard input (headers and body, as written by any mail program)
 through the route smtpport.Dial chooses: verified TLS first, credentials only on that
 route. Prints the route used and the server's final reply. The secret is read from the
 environment variable you name, so it never appears in ps or your shell history.
 
+TARGET is what 'smtpport probe' takes: a preset name (gmail), a host (its routes 587,
+465, 2525), an email address (its server is discovered), or routes such as
+mail.example.com:2587 or mail.example.com:2465/tls, tried in the order given; so
+whatever route probe found working, send can use. --preset NAME and --host HOST are the
+older spellings of the first two (--host also takes host:port/security).
+
 With --dry-run it negotiates and authenticates, then says QUIT without sending: a check
 that the account and the route work.
 
 Examples:
-  SMTP_PASSWORD=... smtpport send --preset gmail --user me@gmail.com \
-      --password-env SMTP_PASSWORD --from me@gmail.com --to you@example.com < note.eml
-  smtpport send --host mail.example.com --user me --password-env SMTP_PASSWORD --dry-run
+  SMTP_PASSWORD=... smtpport send --user me@gmail.com --password-env SMTP_PASSWORD \
+      --from me@gmail.com --to you@example.com gmail < note.eml
+  smtpport send --user me --password-env SMTP_PASSWORD --dry-run mail.example.com:2587/starttls
+  smtpport send --user me --password-env SMTP_PASSWORD --mechanism LOGIN --dry-run mail.example.com
 `
 
 // maxMessage bounds what send reads from stdin: more than any provider accepts.
@@ -39,7 +48,7 @@ const sendDefaultTimeout = 2 * time.Minute
 func runSend(ctx context.Context, args []string, e *env) int {
 	fs := newFlagSet("send")
 	presetName := fs.String("preset", "", "provider preset `NAME` (see 'smtpport presets')")
-	host := fs.String("host", "", "submission `HOST` to use when there is no preset: tries 587, 465, 2525")
+	host := fs.String("host", "", "submission `HOST` when there is no preset: tries 587, 465, 2525 (or host:port, host:port/tls)")
 	var creds credFlags
 	creds.register(fs)
 	from := fs.String("from", "", "envelope sender `ADDRESS` (MAIL FROM)")
@@ -55,10 +64,10 @@ func runSend(ctx context.Context, args []string, e *env) int {
 		return exitOK
 	case err != nil:
 		return usageError(e, "send", err)
-	case len(rest) > 0:
-		return usageError(e, "send", fmt.Errorf("unexpected argument %q (the message is read from stdin)", rest[0]))
-	case (*presetName == "") == (*host == ""):
-		return usageError(e, "send", errors.New("give exactly one of --preset NAME and --host HOST"))
+	case len(rest) > 0 && (*presetName != "" || *host != ""):
+		return usageError(e, "send", fmt.Errorf("unexpected argument %q: TARGET, --preset and --host are alternatives, and the message is read from stdin (< message.eml)", rest[0]))
+	case countGiven(len(rest) > 0, *presetName != "", *host != "") != 1:
+		return usageError(e, "send", errors.New("give exactly one of TARGET, --preset NAME and --host HOST"))
 	case !*dryRun && *from == "":
 		return usageError(e, "send", errors.New("--from is required"))
 	case !*dryRun && len(to) == 0:
@@ -70,15 +79,26 @@ func runSend(ctx context.Context, args []string, e *env) int {
 	if err != nil {
 		return fail(e, "send", err)
 	}
-	p := presets.Custom(*host)
-	if *presetName != "" {
-		var ok bool
-		if p, ok = presets.Lookup(*presetName); !ok {
-			return usageError(e, "send", fmt.Errorf("unknown preset %q; 'smtpport presets' lists them", *presetName))
+	var t target
+	switch {
+	case *presetName != "":
+		p, ok := presets.Lookup(*presetName)
+		if !ok {
+			return usageError(e, "send", unknownPreset(*presetName))
 		}
-	} else if err := (negotiate.Route{Host: *host, Port: 587}).Validate(); err != nil {
-		return usageError(e, "send", fmt.Errorf("--host %q is not a host name", *host))
+		t = presetTarget(*presetName, "preset", p)
+	case *host != "":
+		if p, ok := presets.Lookup(*host); ok && !isHostOf(*host, p) {
+			return usageError(e, "send", fmt.Errorf("--host %s: that is a preset name; use --preset %s", *host, *host))
+		}
+		t, err = resolveRoutes([]string{*host})
+	default:
+		t, err = resolveTarget(ctx, rest, e.discover...)
 	}
+	if err != nil {
+		return fail(e, "send", err)
+	}
+	p := t.preset
 	tlsCfg, err := tlsConfig(e, *caFile)
 	if err != nil {
 		return fail(e, "send", err)
@@ -101,6 +121,9 @@ func runSend(ctx context.Context, args []string, e *env) int {
 	defer cancel()
 	res, err := negotiateWith(ctx, p, secret, connectSettings{tls: tlsCfg, dialer: e.dialer})
 	if err != nil {
+		if t.suggestion != "" && isNotFound(err) {
+			err = fmt.Errorf("%w (%s is a preset: did you mean %s?)", err, t.suggestion, t.suggestion)
+		}
 		return failHint(e, err, p)
 	}
 	c := res.Client
@@ -108,7 +131,7 @@ func runSend(ctx context.Context, args []string, e *env) int {
 	// net/smtp has no timeouts: closing the client unblocks whatever it is waiting for.
 	stop := context.AfterFunc(ctx, func() { c.Close() })
 	defer stop()
-	fmt.Fprintf(e.stdout, "route: %s (%s, AUTH %s as %s)\n", res.Route, tlsVersion(res), res.Mechanism, secret.user)
+	sayf(e.stdout, "route: %s (%s, AUTH %s as %s)", res.Route, tlsVersion(res), res.Mechanism, secret.user)
 	if *dryRun {
 		if err := c.Quit(); err != nil {
 			return failHint(e, fmt.Errorf("QUIT: %w", err), p)
@@ -123,7 +146,7 @@ func runSend(ctx context.Context, args []string, e *env) int {
 		}
 		return fail(e, "send", err)
 	}
-	fmt.Fprintf(e.stdout, "server: %s\n", oneLine(negotiate.Sanitize(reply)))
+	sayf(e.stdout, "server: %s", reply)
 	c.Quit()
 	return exitOK
 }
@@ -171,4 +194,21 @@ func failHint(e *env, err error, p presets.Preset) int {
 	}
 	fmt.Fprintf(e.stderr, "smtpport: %s\n", line)
 	return exitFail
+}
+
+// countGiven counts the true values: how many of mutually exclusive choices were made.
+func countGiven(choices ...bool) int {
+	n := 0
+	for _, c := range choices {
+		if c {
+			n++
+		}
+	}
+	return n
+}
+
+// isNotFound reports whether err says a host name does not exist (NXDOMAIN).
+func isNotFound(err error) bool {
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr) && dnsErr.IsNotFound
 }

@@ -66,7 +66,8 @@ func statusPhrase(r negotiate.RouteReport) string {
 	}
 }
 
-// summary is the one-line outcome of a route, after its status word.
+// summary is the one-line outcome of a route, after its status word. It holds server
+// text: print it through safe.
 func summary(r negotiate.RouteReport) string {
 	switch status(r) {
 	case statusOK:
@@ -84,7 +85,7 @@ func summary(r negotiate.RouteReport) string {
 	case statusNoHost:
 		var dnsErr *net.DNSError
 		if errors.As(r.Err, &dnsErr) {
-			return "host name does not resolve: " + negotiate.Sanitize(dnsErr.Error())
+			return "host name does not resolve: " + dnsErr.Error()
 		}
 	case statusNoTLS:
 		if r.Stage == string(negotiate.StageEHLO) && !r.STARTTLSOffered && r.Route.Security == negotiate.STARTTLS {
@@ -92,7 +93,7 @@ func summary(r negotiate.RouteReport) string {
 		}
 	case statusBadCertificate:
 		if r.TLS != nil && r.TLS.VerifyError != nil {
-			return "certificate not valid for " + r.Route.Host + ": " + negotiate.Sanitize(r.TLS.VerifyError.Error())
+			return "certificate not valid for " + r.Route.Host + ": " + r.TLS.VerifyError.Error()
 		}
 	}
 	return fmt.Sprintf("at %s after %s: %s", r.Stage, duration(r.Elapsed), oneLine(r.Err.Error()))
