@@ -66,6 +66,8 @@ func preparationError(ctx context.Context, err error) error {
 	switch {
 	case errors.As(err, &re):
 		return err
+	case errors.Is(err, ErrConfig):
+		return &routeError{kind: ErrConfig, detail: "credentials could not be prepared; nothing was sent", cause: err, final: true}
 	case ctx.Err() != nil:
 		return &routeError{kind: ErrUnreachable, detail: "credentials not ready in time; nothing was sent", cause: err, final: true}
 	}
@@ -80,7 +82,11 @@ func preparationError(ctx context.Context, err error) error {
 func exchange(text *textproto.Conn, a smtp.Auth, info *smtp.ServerInfo) (string, error) {
 	mech, resp, err := a.Start(info)
 	if err != nil {
-		return "", &routeError{kind: ErrAuthFailed, detail: "mechanism refused to start; nothing was sent", cause: err, final: true}
+		kind := ErrAuthFailed
+		if errors.Is(err, ErrConfig) {
+			kind = ErrConfig
+		}
+		return "", &routeError{kind: kind, detail: "mechanism refused to start; nothing was sent", cause: err, final: true}
 	}
 	mech = strings.ToUpper(mech)
 	line := "AUTH " + mech

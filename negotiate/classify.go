@@ -1,6 +1,7 @@
 package negotiate
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -142,6 +143,12 @@ func classifyAuth(err error, hint func(*textproto.Error) string) error {
 		return oversize("AUTH")
 	case errors.Is(err, ErrProtocol):
 		return &routeError{kind: ErrProtocol, detail: "AUTH exchange", cause: err, final: true}
+	case errors.Is(err, ErrConfig):
+		return &routeError{kind: ErrConfig, detail: "AUTH stopped by the client; not authenticated", cause: err, final: true}
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		// The mechanism stopped before its next step (SCRAM checks the context before
+		// deriving keys): nothing more went out, so it is known not to be authenticated.
+		return &routeError{kind: ErrUnreachable, detail: "AUTH stopped by the deadline before the client's proof; not authenticated", cause: err, final: true}
 	case isTimeout(err):
 		return &routeError{kind: ErrUnreachable, detail: "no reply to AUTH in time; outcome unknown", cause: err, final: true}
 	case isClosed(err):

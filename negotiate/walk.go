@@ -217,7 +217,12 @@ func (n *negotiation) ready(a *attempt, c *smtp.Client, tap *tapConn) error {
 	} else {
 		a.conn.mechanism, err = creds.Mechanism(a.conn.offered)
 	}
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrConfig):
+		// The credentials cannot be used with what this route offers (a password SASLprep
+		// refuses, where only SCRAM is offered): ours to fix, not a rejected password.
+		return &routeError{kind: ErrConfig, detail: "credentials unusable with this route's mechanisms; nothing was sent", cause: err}
+	case err != nil:
 		return &routeError{kind: ErrAuthFailed, detail: "no usable mechanism over TLS; nothing was sent", cause: err}
 	}
 	return nil

@@ -32,22 +32,22 @@ func TestRouteSelection(t *testing.T) {
 		blocks []block
 		want   int            // winning port
 		lost   map[int]error  // what happened to the routes before the winner
-		stage  map[int]string // the stage they had reached
+		stage map[int]negotiate.Stage // the stage they had reached
 	}{
 		{name: "nothing blocked", want: 587},
 		{name: "587 dropped", blocks: []block{{587, testenv.Drop}}, want: 465,
-			lost: map[int]error{587: negotiate.ErrAbandoned}, stage: map[int]string{587: negotiate.StageDial}},
+			lost: map[int]error{587: negotiate.ErrAbandoned}, stage: map[int]negotiate.Stage{587: negotiate.StageDial}},
 		{name: "587 rejected", blocks: []block{{587, testenv.Reject}}, want: 465,
-			lost: map[int]error{587: syscall.ECONNREFUSED}, stage: map[int]string{587: negotiate.StageDial}},
+			lost: map[int]error{587: syscall.ECONNREFUSED}, stage: map[int]negotiate.Stage{587: negotiate.StageDial}},
 		{name: "587 and 465 dropped", blocks: []block{{587, testenv.Drop}, {465, testenv.Drop}}, want: 2525,
 			lost:  map[int]error{587: negotiate.ErrAbandoned, 465: negotiate.ErrAbandoned},
-			stage: map[int]string{587: negotiate.StageDial, 465: negotiate.StageDial}},
+			stage: map[int]negotiate.Stage{587: negotiate.StageDial, 465: negotiate.StageDial}},
 		{name: "587 dropped 465 rejected", blocks: []block{{587, testenv.Drop}, {465, testenv.Reject}}, want: 2525,
 			lost:  map[int]error{587: negotiate.ErrAbandoned, 465: syscall.ECONNREFUSED},
-			stage: map[int]string{587: negotiate.StageDial, 465: negotiate.StageDial}},
+			stage: map[int]negotiate.Stage{587: negotiate.StageDial, 465: negotiate.StageDial}},
 		{name: "587 and 465 rejected", blocks: []block{{587, testenv.Reject}, {465, testenv.Reject}}, want: 2525,
 			lost:  map[int]error{587: syscall.ECONNREFUSED, 465: syscall.ECONNREFUSED},
-			stage: map[int]string{587: negotiate.StageDial, 465: negotiate.StageDial}},
+			stage: map[int]negotiate.Stage{587: negotiate.StageDial, 465: negotiate.StageDial}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
