@@ -75,11 +75,13 @@ func (r Route) Addr() string {
 	return net.JoinHostPort(r.Host, strconv.Itoa(r.Port))
 }
 
-// Validate reports whether the route can be dialed: a host without control characters or
-// spaces, a port in 1..65535 and a known security mode.
+// Validate reports whether the route can be dialed: a host that is a DNS name or an IP
+// address (ASCII letters, digits, '.', '-', '_' and an IPv6 address's ':'; at most 253
+// bytes; internationalised names in their xn-- form), a port in 1..65535 and a known
+// security mode. A host that fails is shown sanitised and cut short in the error.
 func (r Route) Validate() error {
-	if r.Host == "" || strings.ContainsFunc(r.Host, func(c rune) bool { return c <= ' ' || c == 0x7f }) {
-		return fmt.Errorf("route host %q is empty or has spaces or control characters", r.Host)
+	if !validHost(r.Host) {
+		return fmt.Errorf("route host %q is not a host name or IP address", shortText(r.Host, 256))
 	}
 	if r.Port < 1 || r.Port > 65535 {
 		return fmt.Errorf("route %s: port %d out of range", r.Host, r.Port)
@@ -88,6 +90,27 @@ func (r Route) Validate() error {
 		return fmt.Errorf("route %s: unknown security %d", r.Addr(), int(r.Security))
 	}
 	return nil
+}
+
+func validHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		c := h[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// shortText is s sanitised and cut to about max bytes.
+func shortText(s string, max int) string {
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return Sanitize(s)
 }
 
 // ParseRoute reads the String form back: "host:port/starttls" or "host:port/tls".
