@@ -152,6 +152,10 @@ type stepResult struct {
 	index int
 	found Discovered
 	err   error
+	// callersTime: the step timed out on the caller's deadline (no later than its own),
+	// so the caller's time ran out even if ctx has not said so yet (a resolver gives up
+	// a moment before the deadline it was given).
+	callersTime bool
 }
 
 // race runs the steps concurrently and returns the highest-priority answer as soon as it
@@ -171,10 +175,12 @@ func race(ctx context.Context, t target, steps []step) (Discovered, error) {
 			sctx, scancel := context.WithTimeout(ctx, t.cfg.stepTimeout)
 			defer scancel()
 			found, err := s.run(sctx, t)
+			callers := false
 			if err != nil {
+				callers = isTimeout(err) && callersDeadline(ctx, sctx)
 				err = untrusted{fmt.Errorf("%s: %w", s.source, err)}
 			}
-			results <- stepResult{index: i, found: found, err: err}
+			results <- stepResult{index: i, found: found, err: err, callersTime: callers}
 		}()
 	}
 
@@ -204,6 +210,9 @@ func race(ctx context.Context, t target, steps []step) (Discovered, error) {
 		}
 		select {
 		case r := <-results:
+			if r.callersTime {
+				return Discovered{}, fmt.Errorf("presets: discover %s: %w", t.domain, context.DeadlineExceeded)
+			}
 			done[r.index], outcome[r.index] = true, r
 			if t.cfg.observe != nil {
 				t.cfg.observe(steps[r.index].source, r.err)
@@ -211,6 +220,19 @@ func race(ctx context.Context, t target, steps []step) (Discovered, error) {
 		case <-ctx.Done():
 		}
 	}
+}
+
+// callersDeadline reports whether step's deadline is the caller's, not its own timeout.
+func callersDeadline(caller, step context.Context) bool {
+	cdl, ok := caller.Deadline()
+	sdl, _ := step.Deadline()
+	return ok && !cdl.After(sdl)
+}
+
+// isTimeout reports a lookup that ran out of time, however the resolver says it.
+func isTimeout(err error) bool {
+	var ne interface{ Timeout() bool }
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
 }
 
 // parseAddress takes "local@domain" or a bare domain and returns the domain in ASCII.

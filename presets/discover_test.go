@@ -478,6 +478,37 @@ func TestDiscoverContextCancelled(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled, "already cancelled")
 }
 
+// TestDiscoverContextDeadline: when the caller's deadline ends the lookups, Discover says
+// so; it does not fall through to the guess, also when the resolver gives up a moment
+// before the deadline it was given (net.Resolver does) and ctx has not ended yet.
+func TestDiscoverContextDeadline(t *testing.T) {
+	early := func(c context.Context) error { // a resolver that times out just before c's deadline
+		dl, _ := c.Deadline()
+		select {
+		case <-time.After(time.Until(dl) - 5*time.Millisecond):
+			return &net.DNSError{Err: "i/o timeout", IsTimeout: true}
+		case <-c.Done():
+			return c.Err()
+		}
+	}
+	for name, hook := range map[string]func(context.Context) error{"at the deadline": hang, "just before it": early} {
+		t.Run(name, func(t *testing.T) {
+			dns := &fakeDNS{mxHook: hook, srvHook: func(c context.Context, _ string) error { return hook(c) }}
+			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+			defer cancel()
+			d, err := Discover(ctx, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client))
+			require.ErrorIs(t, err, context.DeadlineExceeded, "got %+v", d)
+		})
+	}
+	// A step's own timeout is not the caller's: the next step answers.
+	dns := &fakeDNS{mxHook: hang, srv: map[string][]*net.SRV{"_submission._tcp.example.com": {{Target: "mail.example.com", Port: 587}}}}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	d, err := Discover(ctx, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), WithStepTimeout(20*time.Millisecond))
+	require.NoError(t, err)
+	assert.Equal(t, SourceSRV, d.Source)
+}
+
 func TestDiscoverBadAddress(t *testing.T) {
 	for _, addr := range []string{"", "nobody", "a@", "a@localhost", "a@exa mple.com", "a@exämple.com", "a@-x.com", "a@x..com"} {
 		_, err := Discover(context.Background(), addr, WithResolver(&fakeDNS{}))
