@@ -4,10 +4,14 @@
 #
 #   testenv.sh up                       namespace, veth, CA + certificate, Postfix, Dovecot
 #   testenv.sh down                     stop everything by pid, remove namespace and state
-#   testenv.sh block PORT drop|reject|open
-#                                       nftables in the namespace: drop SYNs silently (the
-#                                       client's connect times out), reset them (refused),
-#                                       or let them through again; PORT may be "all" for open
+#   testenv.sh block PORT drop|reject|stall|open
+#                                       nftables in the namespace: drop packets to PORT
+#                                       silently (the client's connect times out), reset
+#                                       them (refused), stall (the handshake's SYN and SYN-ACK
+#                                       pass, every other packet either way is dropped: connect
+#                                       succeeds, then silence, like a tarpit or a broken
+#                                       middlebox; established sessions freeze too), or let
+#                                       them through again; PORT may be "all" for open
 #   testenv.sh stop-postfix | start-postfix
 #                                       stop or start Postfix alone (Dovecot keeps running)
 #   testenv.sh status                   what is running, listening and blocked
@@ -109,9 +113,11 @@ hosts_down() {
 	printf '%s\n' "$kept" >/etc/hosts
 }
 
-# nft_apply replaces the namespace's table with one rule per blocked port, atomically.
+# nft_apply replaces the namespace's table with the rules of every blocked port, atomically.
+# A stalled port needs an output rule as well: the server's replies, FINs and resets to an
+# established session must vanish too, or the client would see the session end.
 nft_apply() {
-	local rules="" f port mode
+	local rules="" out="" f port mode
 	if [[ -d $STATE/blocks ]]; then
 		for f in "$STATE"/blocks/*; do
 			[[ -e $f ]] || continue
@@ -120,6 +126,10 @@ nft_apply() {
 			case $mode in
 			drop) rules+="    tcp dport $port drop"$'\n' ;;
 			reject) rules+="    tcp dport $port reject with tcp reset"$'\n' ;;
+			stall)
+				rules+="    tcp dport $port tcp flags & syn == 0 drop"$'\n'
+				out+="    tcp sport $port tcp flags & syn == 0 drop"$'\n'
+				;;
 			esac
 		done
 	fi
@@ -130,14 +140,17 @@ table inet $NFT_TABLE {
   chain input {
     type filter hook input priority 0; policy accept;
 $rules  }
+  chain output {
+    type filter hook output priority 0; policy accept;
+$out  }
 }
 EOF
 }
 
 cmd_block() {
 	local port=${1:-} mode=${2:-}
-	[[ $port =~ ^([0-9]+|all)$ ]] || die "usage: block PORT|all drop|reject|open"
-	case $mode in drop | reject | open) ;; *) die "usage: block PORT drop|reject|open" ;; esac
+	[[ $port =~ ^([0-9]+|all)$ ]] || die "usage: block PORT|all drop|reject|stall|open"
+	case $mode in drop | reject | stall | open) ;; *) die "usage: block PORT drop|reject|stall|open" ;; esac
 	ip netns list | grep -qw "^$NS" || die "environment is not up (run: $0 up)"
 	mkdir -p "$STATE/blocks"
 	if [[ $port == all ]]; then
@@ -375,6 +388,14 @@ cmd_status() {
 	fi
 	if pid=$(alive "$(postfix_pidfile)"); then echo "postfix: running (pid $pid)"; else echo "postfix: stopped"; fi
 	if pid=$(alive "$(dovecot_pidfile)"); then echo "dovecot: running (pid $pid)"; else echo "dovecot: stopped"; fi
+	echo "blocked ports:"
+	local f found=0
+	for f in "$STATE"/blocks/*; do
+		[[ -e $f ]] || continue
+		echo "  $(basename "$f") $(<"$f")"
+		found=1
+	done
+	((found)) || echo "  none"
 	echo "listening:"
 	in_ns ss -Hltn | awk '{print "  " $4}'
 	echo "nftables:"
@@ -382,7 +403,7 @@ cmd_status() {
 }
 
 usage() {
-	sed -n '2,20p' "$SCRIPT" | sed 's/^# \{0,1\}//'
+	awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$SCRIPT"
 	exit 2
 }
 
