@@ -30,9 +30,9 @@ func TestRouteSelection(t *testing.T) {
 	cases := []struct {
 		name   string
 		blocks []block
-		want   int            // winning port
-		lost   map[int]error  // what happened to the routes before the winner
-		stage map[int]negotiate.Stage // the stage they had reached
+		want   int                     // winning port
+		lost   map[int]error           // what happened to the routes before the winner
+		stage  map[int]negotiate.Stage // the stage they had reached
 	}{
 		{name: "nothing blocked", want: 587},
 		{name: "587 dropped", blocks: []block{{587, testenv.Drop}}, want: 465,
@@ -45,6 +45,10 @@ func TestRouteSelection(t *testing.T) {
 		{name: "587 dropped 465 rejected", blocks: []block{{587, testenv.Drop}, {465, testenv.Reject}}, want: 2525,
 			lost:  map[int]error{587: negotiate.ErrAbandoned, 465: syscall.ECONNREFUSED},
 			stage: map[int]negotiate.Stage{587: negotiate.StageDial, 465: negotiate.StageDial}},
+		// TCP is up, then nothing: the ready 465 waits a bounded grace, not 587's 30 s
+		// attempt timeout, and wins well inside the 20 s context.
+		{name: "587 stalled", blocks: []block{{587, testenv.Stall}}, want: 465,
+			lost: map[int]error{587: negotiate.ErrAbandoned}, stage: map[int]negotiate.Stage{587: negotiate.StageGreeting}},
 		{name: "587 and 465 rejected", blocks: []block{{587, testenv.Reject}, {465, testenv.Reject}}, want: 2525,
 			lost:  map[int]error{587: syscall.ECONNREFUSED, 465: syscall.ECONNREFUSED},
 			stage: map[int]negotiate.Stage{587: negotiate.StageDial, 465: negotiate.StageDial}},
@@ -65,6 +69,8 @@ func TestRouteSelection(t *testing.T) {
 				if a.Route.Port == tc.want {
 					require.NoError(t, a.Err)
 					require.Equal(t, negotiate.StageReady, a.Stage)
+					require.LessOrEqual(t, a.Offset, 2*time.Second, "started within the largest head start")
+					require.LessOrEqual(t, a.Waited, time.Second+50*time.Millisecond, "waited at most the grace")
 					continue
 				}
 				want, ok := tc.lost[a.Route.Port]

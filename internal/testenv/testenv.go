@@ -41,6 +41,7 @@ const (
 const (
 	Drop   = "drop"   // SYNs vanish: the client's connect times out
 	Reject = "reject" // SYNs are answered with a reset: connection refused
+	Stall  = "stall"  // connect succeeds, then every packet either way vanishes: a tarpit
 	Open   = "open"   // no rule
 )
 
