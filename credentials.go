@@ -147,9 +147,9 @@ func (p policy) choose(offered []string, canBind bool) (string, error) {
 
 // The credentials satisfy the negotiator's contract; passwords bind SCRAM to the channel.
 var (
-	_ negotiate.TLSCredentials = (*passwordCredentials)(nil)
-	_ negotiate.Credentials    = (*tokenCredentials)(nil)
-	_ negotiate.Credentials    = (*customAuth)(nil)
+	_ negotiate.Credentials = (*passwordCredentials)(nil)
+	_ negotiate.Credentials = (*tokenCredentials)(nil)
+	_ negotiate.Credentials = (*customAuth)(nil)
 )
 
 // passwordCredentials authenticate with a user name and password.
@@ -158,11 +158,7 @@ type passwordCredentials struct {
 	policy             policy
 }
 
-func (c *passwordCredentials) Mechanism(offered []string) (string, error) {
-	return c.policy.choose(offered, false)
-}
-
-func (c *passwordCredentials) MechanismTLS(offered []string, cs tls.ConnectionState) (string, error) {
+func (c *passwordCredentials) Mechanism(offered []string, cs tls.ConnectionState) (string, error) {
 	// The TLS exporter costs some 25 allocations: derive it only when it can matter.
 	canBind := false
 	if slices.Contains(offered, mechSCRAMPlus) {
@@ -171,11 +167,7 @@ func (c *passwordCredentials) MechanismTLS(offered []string, cs tls.ConnectionSt
 	return c.policy.choose(offered, canBind)
 }
 
-func (c *passwordCredentials) Auth(ctx context.Context, mech, host string) (smtp.Auth, error) {
-	return c.AuthTLS(ctx, mech, host, tls.ConnectionState{})
-}
-
-func (c *passwordCredentials) AuthTLS(ctx context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error) {
+func (c *passwordCredentials) Auth(ctx context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error) {
 	switch mech {
 	case mechSCRAMPlus, mechSCRAM:
 		return newSCRAMAuth(ctx, c.username, c.password, host, cs, mech == mechSCRAMPlus)
@@ -197,7 +189,7 @@ type customAuth struct {
 	names []string // upper case; empty: any
 }
 
-func (c *customAuth) Mechanism(offered []string) (string, error) {
+func (c *customAuth) Mechanism(offered []string, _ tls.ConnectionState) (string, error) {
 	if len(offered) == 0 {
 		return "", errNoAuthOffered
 	}
@@ -213,7 +205,7 @@ func (c *customAuth) Mechanism(offered []string) (string, error) {
 		errNoMechanism, negotiate.Sanitize(strings.Join(offered, " ")), strings.Join(c.names, " "))
 }
 
-func (c *customAuth) Auth(_ context.Context, _, host string) (smtp.Auth, error) {
+func (c *customAuth) Auth(_ context.Context, _, host string, _ tls.ConnectionState) (smtp.Auth, error) {
 	return &guardedAuth{Auth: c.auth, host: host, names: c.names}, nil
 }
 

@@ -36,16 +36,16 @@ func TestCredentialsRefuseInsecureConnections(t *testing.T) {
 
 	auths := map[string]smtp.Auth{}
 	for _, m := range passwordMechanisms {
-		a, err := pass.AuthTLS(ctx, m, host, cs)
+		a, err := pass.Auth(ctx, m, host, cs)
 		require.NoError(t, err, m)
 		auths["password "+m] = a
 	}
 	for _, m := range tokenMechanisms {
-		a, err := token.Auth(ctx, m, host)
+		a, err := token.Auth(ctx, m, host, cs)
 		require.NoError(t, err, m)
 		auths["token "+m] = a
 	}
-	a, err := custom.Auth(ctx, "", host)
+	a, err := custom.Auth(ctx, "", host, cs)
 	require.NoError(t, err)
 	auths["custom"] = a
 

@@ -2,6 +2,7 @@ package smtpport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/smtp"
@@ -18,11 +19,11 @@ type tokenCredentials struct {
 	policy   policy
 }
 
-func (c *tokenCredentials) Mechanism(offered []string) (string, error) {
+func (c *tokenCredentials) Mechanism(offered []string, _ tls.ConnectionState) (string, error) {
 	return c.policy.choose(offered, false)
 }
 
-func (c *tokenCredentials) Auth(ctx context.Context, mech, host string) (smtp.Auth, error) {
+func (c *tokenCredentials) Auth(ctx context.Context, mech, host string, _ tls.ConnectionState) (smtp.Auth, error) {
 	if mech != mechXOAuth2 && mech != mechOAuthBearer {
 		return nil, fmt.Errorf("%w: an OAuth2 token cannot use %s", errNoMechanism, mech)
 	}

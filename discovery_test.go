@@ -2,6 +2,7 @@ package smtpport
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"strings"
@@ -75,14 +76,14 @@ func TestPresetMechanismChoice(t *testing.T) {
 		pol, err := newPolicy("a password", passwordMechanisms, nil, tc.preset.Mechanisms)
 		require.NoError(t, err, tc.preset.Name)
 		c := &passwordCredentials{username: "u", password: "p", policy: pol}
-		got, err := c.Mechanism(offered)
+		got, err := c.Mechanism(offered, tls.ConnectionState{})
 		require.NoError(t, err, tc.preset.Name)
 		assert.Equal(t, tc.want, got, tc.preset.Name)
 	}
 	pol, err := newPolicy("a password", passwordMechanisms, nil, presets.Office365.Mechanisms)
 	require.NoError(t, err)
 	c := &passwordCredentials{policy: pol}
-	_, err = c.Mechanism([]string{"PLAIN"})
+	_, err = c.Mechanism([]string{"PLAIN"}, tls.ConnectionState{})
 	assert.Error(t, err, "Office 365 with only PLAIN offered: refuse rather than send it")
 }
 

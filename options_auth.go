@@ -9,14 +9,22 @@ import (
 	"golang.org/x/oauth2"
 )
 
-// credentialSettings is what the authentication options collected.
+// credentialSettings is what the authentication options collected: each credential
+// option leaves its own builder.
 type credentialSettings struct {
-	kinds      []string // names of the credential options given, to refuse two
-	username   string
-	password   string
-	source     oauth2.TokenSource
-	custom     smtp.Auth
+	given      []string // names of the credential options given, to refuse two
+	username   string   // keys route memory
+	build      credentialBuilder
 	mechanisms []string // WithMechanisms, as given
+}
+
+// credentialBuilder makes the negotiator's Credentials once all options are in:
+// mechanisms is WithMechanisms, accepted the preset's list.
+type credentialBuilder func(mechanisms, accepted []string) (negotiate.Credentials, error)
+
+func (c *credentialSettings) set(option, username string, build credentialBuilder) {
+	c.given = append(c.given, option)
+	c.username, c.build = username, build
 }
 
 // WithPassword authenticates with a user name and password (or app password, API key),
@@ -34,8 +42,13 @@ type credentialSettings struct {
 // so given, except that a refused SCRAM is skipped.
 func WithPassword(username, password string) Option {
 	return func(s *settings) {
-		s.auth.kinds = append(s.auth.kinds, "WithPassword")
-		s.auth.username, s.auth.password = username, password
+		s.auth.set("WithPassword", username, func(mechanisms, accepted []string) (negotiate.Credentials, error) {
+			p, err := newPasswordPolicy(username, password, mechanisms, accepted)
+			if err != nil {
+				return nil, err
+			}
+			return &passwordCredentials{username: username, password: password, policy: p}, nil
+		})
 	}
 }
 
@@ -45,8 +58,16 @@ func WithPassword(username, password string) Option {
 // the context ends while ts.Token blocks, Dial returns and the call finishes on its own.
 func WithOAuth2(username string, ts oauth2.TokenSource) Option {
 	return func(s *settings) {
-		s.auth.kinds = append(s.auth.kinds, "WithOAuth2")
-		s.auth.username, s.auth.source = username, ts
+		s.auth.set("WithOAuth2", username, func(mechanisms, accepted []string) (negotiate.Credentials, error) {
+			if ts == nil {
+				return nil, fmt.Errorf("smtpport: %w: WithOAuth2 with a nil token source", negotiate.ErrConfig)
+			}
+			p, err := newPolicy("an OAuth2 token", tokenMechanisms, mechanisms, accepted)
+			if err != nil {
+				return nil, err
+			}
+			return &tokenCredentials{username: username, source: ts, policy: p}, nil
+		})
 	}
 }
 
@@ -57,8 +78,20 @@ func WithOAuth2(username string, ts oauth2.TokenSource) Option {
 // preset's accepted list does not apply. Result.Mechanism is the name a's Start returned.
 func WithAuth(a smtp.Auth) Option {
 	return func(s *settings) {
-		s.auth.kinds = append(s.auth.kinds, "WithAuth")
-		s.auth.custom = a
+		s.auth.set("WithAuth", "", func(mechanisms, _ []string) (negotiate.Credentials, error) {
+			if a == nil {
+				return nil, fmt.Errorf("smtpport: %w: WithAuth(nil)", negotiate.ErrConfig)
+			}
+			var names []string
+			for _, n := range mechanisms {
+				n = strings.ToUpper(strings.TrimSpace(n))
+				if n == "" || strings.ContainsFunc(n, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+					return nil, fmt.Errorf("smtpport: %w: WithMechanisms: bad mechanism name %q", negotiate.ErrConfig, n)
+				}
+				names = append(names, n)
+			}
+			return &customAuth{auth: a, names: names}, nil
+		})
 	}
 }
 
@@ -74,41 +107,12 @@ func WithMechanisms(names ...string) Option {
 // accepted is the preset's list of mechanisms the provider accepts.
 func (c *credentialSettings) credentials(accepted []string) (negotiate.Credentials, error) {
 	switch {
-	case len(c.kinds) > 1:
-		return nil, fmt.Errorf("smtpport: %w: %s: give one kind of credentials", negotiate.ErrConfig, strings.Join(c.kinds, " and "))
-	case len(c.kinds) == 0:
-		if c.mechanisms != nil {
-			return nil, fmt.Errorf("smtpport: %w: WithMechanisms without credentials", negotiate.ErrConfig)
-		}
+	case len(c.given) > 1:
+		return nil, fmt.Errorf("smtpport: %w: %s: give one kind of credentials", negotiate.ErrConfig, strings.Join(c.given, " and "))
+	case len(c.given) == 0 && c.mechanisms != nil:
+		return nil, fmt.Errorf("smtpport: %w: WithMechanisms without credentials", negotiate.ErrConfig)
+	case len(c.given) == 0:
 		return nil, nil
 	}
-	switch c.kinds[0] {
-	case "WithPassword":
-		p, err := newPasswordPolicy(c.username, c.password, c.mechanisms, accepted)
-		if err != nil {
-			return nil, err
-		}
-		return &passwordCredentials{username: c.username, password: c.password, policy: p}, nil
-	case "WithOAuth2":
-		if c.source == nil {
-			return nil, fmt.Errorf("smtpport: %w: WithOAuth2 with a nil token source", negotiate.ErrConfig)
-		}
-		p, err := newPolicy("an OAuth2 token", tokenMechanisms, c.mechanisms, accepted)
-		if err != nil {
-			return nil, err
-		}
-		return &tokenCredentials{username: c.username, source: c.source, policy: p}, nil
-	}
-	if c.custom == nil {
-		return nil, fmt.Errorf("smtpport: %w: WithAuth(nil)", negotiate.ErrConfig)
-	}
-	var names []string
-	for _, n := range c.mechanisms {
-		n = strings.ToUpper(strings.TrimSpace(n))
-		if n == "" || strings.ContainsFunc(n, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-			return nil, fmt.Errorf("smtpport: %w: WithMechanisms: bad mechanism name %q", negotiate.ErrConfig, n)
-		}
-		names = append(names, n)
-	}
-	return &customAuth{auth: c.custom, names: names}, nil
+	return c.build(c.mechanisms, accepted)
 }

@@ -28,13 +28,7 @@ func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
 	}
 	w.reach(StageAuth)
 	c := w.conn
-	var auth smtp.Auth
-	var err error
-	if tc, ok := creds.(TLSCredentials); ok {
-		auth, err = tc.AuthTLS(ctx, c.mechanism, w.route.Host, c.tls)
-	} else {
-		auth, err = creds.Auth(ctx, c.mechanism, w.route.Host)
-	}
+	auth, err := creds.Auth(ctx, c.mechanism, w.route.Host, c.tls)
 	if err != nil {
 		return preparationError(ctx, err)
 	}

@@ -29,26 +29,18 @@ const (
 )
 
 // Credentials authenticate the winning connection. The root package provides them
-// (passwords, OAuth2 token sources); a nil Credentials means no AUTH is sent.
+// (passwords, OAuth2 token sources, any smtp.Auth); a nil Credentials means no AUTH is
+// sent. cs is the route's verified TLS state: SCRAM-*-PLUS binds the exchange to the
+// channel (RFC 5056, RFC 9266), which smtp.ServerInfo does not carry.
 type Credentials interface {
-	// Mechanism picks the SASL mechanism from those the server offered after TLS (the
+	// Mechanism picks the SASL mechanism from those the server offered over TLS (the
 	// EHLO AUTH keywords, upper case). It is called on every route that gets that far,
-	// before any secret is sent, so it must not block or fetch anything.
-	Mechanism(offered []string) (string, error)
+	// before any secret is sent, so it must not block or fetch anything. An error that
+	// wraps ErrConfig says the credentials cannot be used here at all.
+	Mechanism(offered []string, cs tls.ConnectionState) (string, error)
 	// Auth returns the smtp.Auth for mech on the winning route, whose host is given.
 	// It may block (fetching an OAuth2 token) and must respect ctx.
-	Auth(ctx context.Context, mech, host string) (smtp.Auth, error)
-}
-
-// TLSCredentials are Credentials whose choice and exchange depend on the verified TLS
-// connection: SCRAM-*-PLUS binds the exchange to the channel (RFC 5056, RFC 9266), which
-// needs the connection state that smtp.ServerInfo does not carry. When Credentials
-// implement it, Negotiate calls MechanismTLS and AuthTLS in place of Mechanism and Auth,
-// with the same rules, and cs is the route's verified connection state.
-type TLSCredentials interface {
-	Credentials
-	MechanismTLS(offered []string, cs tls.ConnectionState) (string, error)
-	AuthTLS(ctx context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error)
+	Auth(ctx context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error)
 }
 
 // Config is everything Negotiate needs. Only Routes is required.

@@ -2,6 +2,7 @@ package negotiate_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"log/slog"
 	"net/smtp"
@@ -21,14 +22,14 @@ type plainCreds struct{}
 
 var errNoPlain = errors.New("server does not offer PLAIN after TLS")
 
-func (plainCreds) Mechanism(offered []string) (string, error) {
+func (plainCreds) Mechanism(offered []string, _ tls.ConnectionState) (string, error) {
 	if slices.Contains(offered, "PLAIN") {
 		return "PLAIN", nil
 	}
 	return "", errNoPlain
 }
 
-func (plainCreds) Auth(_ context.Context, _, host string) (smtp.Auth, error) {
+func (plainCreds) Auth(_ context.Context, _, host string, _ tls.ConnectionState) (smtp.Auth, error) {
 	return smtp.PlainAuth("", testUser, testPass, host), nil
 }
 

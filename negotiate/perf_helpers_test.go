@@ -2,6 +2,7 @@ package negotiate_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"net/smtp"
 	"slices"
@@ -16,14 +17,14 @@ import (
 // passwordCreds is PLAIN with a chosen password, for a wrong-password case.
 type passwordCreds struct{ user, pass string }
 
-func (c passwordCreds) Mechanism(offered []string) (string, error) {
+func (c passwordCreds) Mechanism(offered []string, _ tls.ConnectionState) (string, error) {
 	if slices.Contains(offered, "PLAIN") {
 		return "PLAIN", nil
 	}
 	return "", errors.New("no PLAIN")
 }
 
-func (c passwordCreds) Auth(_ context.Context, _, host string) (smtp.Auth, error) {
+func (c passwordCreds) Auth(_ context.Context, _, host string, _ tls.ConnectionState) (smtp.Auth, error) {
 	return smtp.PlainAuth("", c.user, c.pass, host), nil
 }
 

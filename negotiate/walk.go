@@ -212,11 +212,7 @@ func (n *negotiation) ready(a *attempt, c *smtp.Client, tap *tapConn) error {
 		return nil
 	}
 	var err error
-	if tc, ok := creds.(TLSCredentials); ok {
-		a.conn.mechanism, err = tc.MechanismTLS(a.conn.offered, cs)
-	} else {
-		a.conn.mechanism, err = creds.Mechanism(a.conn.offered)
-	}
+	a.conn.mechanism, err = creds.Mechanism(a.conn.offered, cs)
 	switch {
 	case errors.Is(err, ErrConfig):
 		// The credentials cannot be used with what this route offers (a password SASLprep

@@ -57,14 +57,14 @@ func TestOfferedMechanisms(t *testing.T) {
 // the public options is TestMechanismsOption (mechanisms_test.go).
 type forced struct{ mech, user, pass string }
 
-func (f forced) Mechanism(offered []string) (string, error) {
+func (f forced) Mechanism(offered []string, _ tls.ConnectionState) (string, error) {
 	if !slices.Contains(offered, f.mech) {
 		return "", fmt.Errorf("%s not offered (%v)", f.mech, offered)
 	}
 	return f.mech, nil
 }
 
-func (f forced) Auth(_ context.Context, mech, host string) (smtp.Auth, error) {
+func (f forced) Auth(_ context.Context, mech, host string, _ tls.ConnectionState) (smtp.Auth, error) {
 	switch mech {
 	case "PLAIN":
 		return smtp.PlainAuth("", f.user, f.pass, host), nil
@@ -92,9 +92,9 @@ type resetOnAuth struct {
 	t testing.TB
 }
 
-func (r resetOnAuth) Auth(ctx context.Context, mech, host string) (smtp.Auth, error) {
+func (r resetOnAuth) Auth(ctx context.Context, mech, host string, cs tls.ConnectionState) (smtp.Auth, error) {
 	env.Block(r.t, testenv.PortSubmission, testenv.Reject) // resets established connections too
-	return r.forced.Auth(ctx, mech, host)
+	return r.forced.Auth(ctx, mech, host, cs)
 }
 
 // TestServerGoneDuringAuth: the connection dies as AUTH goes out. Negotiation ends there
