@@ -41,5 +41,6 @@ func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiat
 		return nil, err
 	}
 	cfg.Credentials = creds
+	cfg.Hint = p.Hint
 	return negotiate.Negotiate(ctx, cfg)
 }

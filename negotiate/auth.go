@@ -46,8 +46,11 @@ func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
 	case c.tap.exceeded:
 		return oversize("AUTH")
 	case err != nil:
-		host := w.route.Host
-		return classifyAuth(err, func(e *textproto.Error) string { return authHint(host, mech, e) })
+		var hint func(*textproto.Error) string
+		if h := n.cfg.Hint; h != nil {
+			hint = func(e *textproto.Error) string { return Sanitize(h(e, mech)) }
+		}
+		return classifyAuth(err, hint)
 	}
 	c.mechanism = mech
 	return nil

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/smtp"
+	"net/textproto"
 	"time"
 
 	"golang.org/x/net/proxy"
@@ -77,6 +78,10 @@ type Config struct {
 	// MemoryKey names the account in Memory; the root package uses the preset name and
 	// the user name. Empty: Memory is not used.
 	MemoryKey string
+	// Hint, when not nil, turns a reply to AUTH into advice the user can act on, from
+	// what is known of the provider (the root package passes the preset's); "" when it
+	// knows none. It must not echo the reply's text.
+	Hint func(reply *textproto.Error, mechanism string) string
 	// Trace, when not nil, receives the events of every route as it is negotiated.
 	Trace *Trace
 	// Probe runs the race as Negotiate would, by the same rules and timings, without

@@ -40,6 +40,8 @@ type Preset struct {
 	// HTTP and is neither inside the address's domain nor a known provider host. smtpport
 	// refuses such a preset unless the caller passes smtpport.WithUntrustedDiscovery.
 	Untrusted bool
+
+	hints []hint // advice for AUTH replies this provider is known to give (Hint)
 }
 
 // Standard ports, RFC 6409 and RFC 8314.
@@ -71,7 +73,11 @@ func Custom(host string) Preset {
 	if problem != "" {
 		return refused("presets.Custom("+shown(host)+")", shown(host), problem)
 	}
-	return Preset{Name: name, Routes: routes}
+	p := Preset{Name: name, Routes: routes}
+	if known, ok := knownHost(routes[0].Host); ok {
+		p.hints = known.hints // a provider's host: its replies mean what they mean there
+	}
+	return p
 }
 
 // parseCustom reads Custom's input into its name and routes, or says what is wrong.

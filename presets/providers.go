@@ -17,6 +17,7 @@ var Gmail = Preset{
 	Username:   "full email address",
 	Docs:       "https://support.google.com/mail/answer/7126229",
 	Note:       "535 5.7.8 means an app password or OAuth2 is required",
+	hints:      googleHints,
 }
 
 // GoogleWorkspaceRelay is the Workspace SMTP relay service (smtp-relay.gmail.com) that an
@@ -30,6 +31,7 @@ var GoogleWorkspaceRelay = Preset{
 	Username:   "Workspace user address, when the relay rule requires SMTP authentication",
 	Docs:       "https://support.google.com/a/answer/2956491",
 	Note:       "an administrator must add a relay rule first; limits are per user and per organisation",
+	hints:      googleHints,
 }
 
 // Office365 is Microsoft 365 / Exchange Online client submission: 587 STARTTLS only,
@@ -50,6 +52,7 @@ var Office365 = Preset{
 	Username:   "mailbox address",
 	Docs:       "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
 	Note:       "535 5.7.139 means SMTP AUTH is disabled for the tenant or mailbox",
+	hints:      microsoftHints,
 }
 
 // Outlook is Microsoft's consumer service (outlook.com, hotmail.com, live.com): 587
@@ -63,6 +66,7 @@ var Outlook = Preset{
 	Username:   "full email address",
 	Docs:       "https://support.microsoft.com/en-us/office/pop-imap-and-smtp-settings-8361e398-8af4-4e97-b147-6c6c4ac95353",
 	Note:       "OAuth2 is required for most accounts; passwords are being retired",
+	hints:      microsoftHints,
 }
 
 // ispdb is Thunderbird's provider database, maintained with the providers; cited where a

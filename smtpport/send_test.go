@@ -280,14 +280,15 @@ func TestSendOAuth2(t *testing.T) {
 // error shows once, without the command's generic advice.
 func TestSendProviderHint(t *testing.T) {
 	srv := smtptest.Start(t, smtptest.Config{
-		Users: map[string]string{testUser: testPass},
+		Hostname: "smtp.office365.com", // the provider's advice comes with its preset
+		Users:    map[string]string{testUser: testPass},
 		AuthReply: func(string) string {
 			return "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
 		},
 	}, smtptest.Submission()...)
 	w := &world{srv: srv, dialer: srv.Dialer()}
 	r := w.run(t, runOpts{env: map[string]string{passVar: testPass}},
-		"send", "--dry-run", "--host", "mail.example.test", "--user", testUser, "--password-env", passVar)
+		"send", "--dry-run", "--preset", "office365", "--user", testUser, "--password-env", passVar)
 	assert.Equal(t, 1, r.code)
 	assert.Equal(t, 1, strings.Count(r.stderr, "\n"), "one line: %s", r.stderr)
 	assert.Contains(t, r.stderr, "SMTP AUTH disabled for this tenant or mailbox")
