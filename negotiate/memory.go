@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// DefaultMemoryTTL is how long a remembered route is trusted without being used again.
-const DefaultMemoryTTL = 7 * 24 * time.Hour
+// memoryTTL is how long a remembered route is trusted without being used again.
+const memoryTTL = 7 * 24 * time.Hour
 
 // Memo is what route memory keeps for one account: the route that last worked, how long
 // its TCP connect took (it sets the head start next time), and when it worked.
@@ -30,62 +30,32 @@ type RouteMemory interface {
 	Forget(key string) error
 }
 
-// MemoryOption configures NewMemory and OpenFileMemory.
-type MemoryOption func(*memoryOptions)
-
+// memoryOptions are the stores' settings; tests change them, programs get the defaults.
 type memoryOptions struct {
 	ttl    time.Duration
 	now    func() time.Time
-	logger *slog.Logger
+	logger *slog.Logger // warnings a store cannot return (a damaged file ignored)
 }
 
-func newMemoryOptions(opts []MemoryOption) memoryOptions {
-	o := memoryOptions{ttl: DefaultMemoryTTL, now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	return o
+func defaultMemoryOptions() memoryOptions {
+	return memoryOptions{ttl: memoryTTL, now: time.Now, logger: slog.Default()}
 }
 
-// MemoryTTL sets how long a memo lives after its route last worked (default a week).
-func MemoryTTL(d time.Duration) MemoryOption {
-	return func(o *memoryOptions) {
-		if d > 0 {
-			o.ttl = d
-		}
-	}
-}
-
-// MemoryClock replaces time.Now, for tests of expiry.
-func MemoryClock(now func() time.Time) MemoryOption {
-	return func(o *memoryOptions) {
-		if now != nil {
-			o.now = now
-		}
-	}
-}
-
-// MemoryLogger receives warnings the store cannot return: a damaged file that was
-// ignored, memos dropped for an invalid route, a damaged file moved aside to .bad.
-func MemoryLogger(l *slog.Logger) MemoryOption {
-	return func(o *memoryOptions) { o.logger = l }
-}
-
-// Memory is the in-process RouteMemory: a map guarded by a mutex. It forgets everything
+// memory is the in-process RouteMemory: a map guarded by a mutex. It forgets everything
 // when the process ends; OpenFileMemory keeps memos across runs.
-type Memory struct {
+type memory struct {
 	opts  memoryOptions
 	mu    sync.Mutex
 	memos map[string]Memo
 }
 
-// NewMemory returns an empty in-process route memory.
-func NewMemory(opts ...MemoryOption) *Memory {
-	return &Memory{opts: newMemoryOptions(opts), memos: map[string]Memo{}}
-}
+// NewMemory returns an empty in-process route memory. Memos expire after a week unused.
+func NewMemory() RouteMemory { return newMemory(defaultMemoryOptions()) }
+
+func newMemory(o memoryOptions) *memory { return &memory{opts: o, memos: map[string]Memo{}} }
 
 // Recall implements RouteMemory; an expired memo is dropped.
-func (m *Memory) Recall(key string) (Memo, bool) {
+func (m *memory) Recall(key string) (Memo, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	memo, ok := m.memos[key]
@@ -100,7 +70,7 @@ func (m *Memory) Recall(key string) (Memo, bool) {
 }
 
 // Remember implements RouteMemory.
-func (m *Memory) Remember(key string, memo Memo) error {
+func (m *memory) Remember(key string, memo Memo) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.memos[key] = memo
@@ -108,19 +78,19 @@ func (m *Memory) Remember(key string, memo Memo) error {
 }
 
 // Forget implements RouteMemory.
-func (m *Memory) Forget(key string) error {
+func (m *memory) Forget(key string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	delete(m.memos, key)
 	return nil
 }
 
-func (m *Memory) expired(memo Memo) bool {
+func (m *memory) expired(memo Memo) bool {
 	return !m.opts.now().Before(memo.At.Add(m.opts.ttl))
 }
 
 // snapshot returns the live memos; the caller holds m.mu.
-func (m *Memory) snapshot() map[string]Memo {
+func (m *memory) snapshot() map[string]Memo {
 	out := make(map[string]Memo, len(m.memos))
 	for k, memo := range m.memos {
 		if !m.expired(memo) {

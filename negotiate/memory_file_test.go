@@ -1,4 +1,4 @@
-package negotiate_test
+package negotiate
 
 import (
 	"bytes"
@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpport/smtpport/negotiate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -36,7 +35,7 @@ func TestFileMemoryOversizedFileIsNotRead(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	m, err := negotiate.OpenFileMemory(path, negotiate.MemoryLogger(logger))
+	m, err := openFileMemory(path, options(withLogger(logger)))
 	runtime.ReadMemStats(&after)
 	require.NoError(t, err, "a damaged memory must not stop mail")
 	alloc := after.TotalAlloc - before.TotalAlloc
@@ -44,12 +43,12 @@ func TestFileMemoryOversizedFileIsNotRead(t *testing.T) {
 	assert.Less(t, alloc, uint64(maxOpenAlloc))
 	assert.Contains(t, logs.String(), "larger than 1 MiB")
 
-	require.NoError(t, m.Remember("k", negotiate.Memo{Route: route465, At: time.Now()}))
+	require.NoError(t, m.Remember("k", Memo{Route: route465, At: time.Now()}))
 	kept, err := os.Stat(path + ".bad")
 	require.NoError(t, err, "the damaged file is kept aside, not overwritten")
 	assert.Equal(t, int64(100<<20), kept.Size())
 	assert.Contains(t, logs.String(), "kept it aside and writing a new one")
-	again, err := negotiate.OpenFileMemory(path)
+	again, err := openFileMemory(path, options())
 	require.NoError(t, err)
 	_, ok := again.Recall("k")
 	assert.True(t, ok, "the new file is good")
@@ -74,7 +73,7 @@ func TestFileMemoryDamagedFiles(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "routes.json")
 			require.NoError(t, os.WriteFile(path, tc.content, 0o600))
 			var logs bytes.Buffer
-			m, err := negotiate.OpenFileMemory(path, negotiate.MemoryLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			m, err := openFileMemory(path, options(withLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
 			require.NoError(t, err)
 			assert.Contains(t, logs.String(), "ignoring unreadable route memory file")
 			assert.Contains(t, logs.String(), tc.log)
@@ -82,12 +81,12 @@ func TestFileMemoryDamagedFiles(t *testing.T) {
 				assert.NotContains(t, logs.String(), bad, "file bytes are sanitised in the log")
 			}
 
-			require.NoError(t, m.Remember("k", negotiate.Memo{Route: route465, At: time.Now()}))
+			require.NoError(t, m.Remember("k", Memo{Route: route465, At: time.Now()}))
 			kept, err := os.ReadFile(path + ".bad")
 			require.NoError(t, err)
 			assert.Equal(t, tc.content, kept, "the damaged file is kept as it was")
 			assert.Equal(t, 1, strings.Count(logs.String(), "kept it aside"))
-			require.NoError(t, m.Remember("k2", negotiate.Memo{Route: route465, At: time.Now()}))
+			require.NoError(t, m.Remember("k2", Memo{Route: route465, At: time.Now()}))
 			assert.Equal(t, 1, strings.Count(logs.String(), "kept it aside"), "moved aside once")
 		})
 	}
@@ -101,7 +100,7 @@ func TestFileMemoryNotARegularFile(t *testing.T) {
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	for name, path := range map[string]string{"directory": dir, "named pipe": fifo} {
 		t.Run(name, func(t *testing.T) {
-			_, err := negotiate.OpenFileMemory(path)
+			_, err := openFileMemory(path, options())
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "not a regular file")
 		})
@@ -117,8 +116,8 @@ func TestFileMemoryDropsInvalidMemos(t *testing.T) {
 		"bad":{"route":{"Host":"","Port":70000,"Security":"tls"},"connect_ns":1,"at":"2099-01-01T00:00:00Z"}}}`
 	require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
 	var logs bytes.Buffer
-	m, err := negotiate.OpenFileMemory(path, negotiate.MemoryLogger(slog.New(slog.NewTextHandler(&logs, nil))),
-		negotiate.MemoryClock(func() time.Time { return time.Date(2098, 1, 1, 0, 0, 0, 0, time.UTC) }))
+	m, err := openFileMemory(path, options(withLogger(slog.New(slog.NewTextHandler(&logs, nil))),
+		withClock(func() time.Time { return time.Date(2098, 1, 1, 0, 0, 0, 0, time.UTC) })))
 	require.NoError(t, err)
 	_, ok := m.Recall("good")
 	assert.True(t, ok)

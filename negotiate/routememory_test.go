@@ -1,4 +1,4 @@
-package negotiate_test
+package negotiate
 
 import (
 	"bytes"
@@ -10,12 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/smtpport/smtpport/negotiate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-var route465 = negotiate.Route{Host: "mail.example.test", Port: 465, Security: negotiate.ImplicitTLS}
+var route465 = Route{Host: "mail.example.test", Port: 465, Security: ImplicitTLS}
 
 // clock is a settable time source for expiry tests.
 type clock struct {
@@ -35,15 +34,32 @@ func (c *clock) Advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
+// memoryOption changes one setting of a store under test.
+type memoryOption func(*memoryOptions)
+
+func withClock(now func() time.Time) memoryOption { return func(o *memoryOptions) { o.now = now } }
+func withTTL(d time.Duration) memoryOption        { return func(o *memoryOptions) { o.ttl = d } }
+func withLogger(l *slog.Logger) memoryOption      { return func(o *memoryOptions) { o.logger = l } }
+
+// options are the defaults changed by opts; warnings go nowhere unless a test asks.
+func options(opts ...memoryOption) memoryOptions {
+	o := defaultMemoryOptions()
+	o.logger = slog.New(slog.DiscardHandler)
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
 // stores runs a test against both RouteMemory implementations.
-func stores(t *testing.T, test func(t *testing.T, open func(...negotiate.MemoryOption) negotiate.RouteMemory)) {
+func stores(t *testing.T, test func(t *testing.T, open func(...memoryOption) RouteMemory)) {
 	t.Run("memory", func(t *testing.T) {
-		test(t, func(opts ...negotiate.MemoryOption) negotiate.RouteMemory { return negotiate.NewMemory(opts...) })
+		test(t, func(opts ...memoryOption) RouteMemory { return newMemory(options(opts...)) })
 	})
 	t.Run("file", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "routes.json")
-		test(t, func(opts ...negotiate.MemoryOption) negotiate.RouteMemory {
-			m, err := negotiate.OpenFileMemory(path, opts...)
+		test(t, func(opts ...memoryOption) RouteMemory {
+			m, err := openFileMemory(path, options(opts...))
 			require.NoError(t, err)
 			return m
 		})
@@ -51,9 +67,9 @@ func stores(t *testing.T, test func(t *testing.T, open func(...negotiate.MemoryO
 }
 
 func TestMemoryRecallAndKeys(t *testing.T) {
-	stores(t, func(t *testing.T, open func(...negotiate.MemoryOption) negotiate.RouteMemory) {
+	stores(t, func(t *testing.T, open func(...memoryOption) RouteMemory) {
 		m := open()
-		memo := negotiate.Memo{Route: route465, Connect: 3 * time.Millisecond, At: time.Now()}
+		memo := Memo{Route: route465, Connect: 3 * time.Millisecond, At: time.Now()}
 		require.NoError(t, m.Remember("gmail\x00alice", memo))
 
 		got, ok := m.Recall("gmail\x00alice")
@@ -75,12 +91,12 @@ func TestMemoryRecallAndKeys(t *testing.T) {
 }
 
 func TestMemoryExpiry(t *testing.T) {
-	stores(t, func(t *testing.T, open func(...negotiate.MemoryOption) negotiate.RouteMemory) {
+	stores(t, func(t *testing.T, open func(...memoryOption) RouteMemory) {
 		c := &clock{now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
-		m := open(negotiate.MemoryClock(c.Now))
-		require.NoError(t, m.Remember("k", negotiate.Memo{Route: route465, At: c.Now()}))
+		m := open(withClock(c.Now))
+		require.NoError(t, m.Remember("k", Memo{Route: route465, At: c.Now()}))
 
-		c.Advance(negotiate.DefaultMemoryTTL - time.Second)
+		c.Advance(memoryTTL - time.Second)
 		_, ok := m.Recall("k")
 		assert.True(t, ok, "a week less a second: still live")
 
@@ -88,8 +104,8 @@ func TestMemoryExpiry(t *testing.T) {
 		_, ok = m.Recall("k")
 		assert.False(t, ok, "a week after it last worked: expired")
 
-		short := open(negotiate.MemoryClock(c.Now), negotiate.MemoryTTL(time.Minute))
-		require.NoError(t, short.Remember("s", negotiate.Memo{Route: route465, At: c.Now()}))
+		short := open(withClock(c.Now), withTTL(time.Minute))
+		require.NoError(t, short.Remember("s", Memo{Route: route465, At: c.Now()}))
 		c.Advance(time.Minute)
 		_, ok = short.Recall("s")
 		assert.False(t, ok)
@@ -99,9 +115,9 @@ func TestMemoryExpiry(t *testing.T) {
 func TestFileMemoryPersistsAtomically(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "routes.json")
-	m, err := negotiate.OpenFileMemory(path)
+	m, err := openFileMemory(path, options())
 	require.NoError(t, err)
-	require.NoError(t, m.Remember("gmail\x00alice", negotiate.Memo{Route: route465, Connect: time.Millisecond, At: time.Now()}))
+	require.NoError(t, m.Remember("gmail\x00alice", Memo{Route: route465, Connect: time.Millisecond, At: time.Now()}))
 
 	info, err := os.Stat(path)
 	require.NoError(t, err)
@@ -110,7 +126,7 @@ func TestFileMemoryPersistsAtomically(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, entries, 1, "no temporary file left behind")
 
-	again, err := negotiate.OpenFileMemory(path)
+	again, err := openFileMemory(path, options())
 	require.NoError(t, err)
 	got, ok := again.Recall("gmail\x00alice")
 	require.True(t, ok, "a memo survives reopening")
@@ -128,14 +144,14 @@ func TestFileMemoryCorruptFileIsEmpty(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "routes.json")
 			require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
 			var logs bytes.Buffer
-			m, err := negotiate.OpenFileMemory(path, negotiate.MemoryLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			m, err := openFileMemory(path, options(withLogger(slog.New(slog.NewTextHandler(&logs, nil)))))
 			require.NoError(t, err, "a damaged memory must not stop mail")
 			_, ok := m.Recall("k")
 			assert.False(t, ok)
 			assert.Contains(t, logs.String(), "ignoring unreadable route memory file")
 
-			require.NoError(t, m.Remember("k", negotiate.Memo{Route: route465, At: time.Now()}))
-			again, err := negotiate.OpenFileMemory(path)
+			require.NoError(t, m.Remember("k", Memo{Route: route465, At: time.Now()}))
+			again, err := openFileMemory(path, options())
 			require.NoError(t, err)
 			_, ok = again.Recall("k")
 			assert.True(t, ok, "the next write replaces the damaged file")
@@ -145,19 +161,19 @@ func TestFileMemoryCorruptFileIsEmpty(t *testing.T) {
 
 func TestFileMemoryConcurrentWriters(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "routes.json")
-	m, err := negotiate.OpenFileMemory(path)
+	m, err := openFileMemory(path, options())
 	require.NoError(t, err)
 	var wg sync.WaitGroup
 	for i := range 16 {
 		wg.Go(func() {
 			key := fmt.Sprintf("preset\x00user%d", i)
-			assert.NoError(t, m.Remember(key, negotiate.Memo{Route: route465, At: time.Now()}))
+			assert.NoError(t, m.Remember(key, Memo{Route: route465, At: time.Now()}))
 			_, ok := m.Recall(key)
 			assert.True(t, ok)
 		})
 	}
 	wg.Wait()
-	again, err := negotiate.OpenFileMemory(path)
+	again, err := openFileMemory(path, options())
 	require.NoError(t, err)
 	for i := range 16 {
 		_, ok := again.Recall(fmt.Sprintf("preset\x00user%d", i))
