@@ -11,3 +11,7 @@ var (
 	ErrUnreachable    = negotiate.ErrUnreachable
 	ErrProtocol       = negotiate.ErrProtocol
 )
+
+// ErrConfig wraps every error for options or a preset that cannot be used; nothing was
+// sent. The same value as negotiate.ErrConfig.
+var ErrConfig = negotiate.ErrConfig

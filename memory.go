@@ -5,8 +5,8 @@ import "github.com/smtpport/smtpport/negotiate"
 // WithRouteMemory remembers, per preset and user name, the route that worked: the next
 // Dial tries it alone first (one connection, no race) and races the other routes only if
 // it fails at connect level. A certificate or protocol failure forgets it; memos expire
-// after a week unused. Use negotiate.NewMemory for one process, negotiate.OpenFileMemory
-// to keep memos across runs. Without this option every Dial races from scratch.
+// after a week unused. Use NewMemory for one process, OpenFileMemory to keep memos
+// across runs. Without this option every Dial races from scratch.
 func WithRouteMemory(m negotiate.RouteMemory) Option {
 	return func(s *settings) { s.cfg.Memory = m }
 }

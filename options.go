@@ -63,3 +63,10 @@ func WithStagger(d time.Duration) Option {
 func WithAttemptTimeout(d time.Duration) Option {
 	return func(s *settings) { s.cfg.AttemptTimeout = d }
 }
+
+// WithTrace reports each route's progress to t as it is negotiated: stages, connect
+// times, EHLO extensions, the TLS state, every attempt's outcome. For metrics, tracing
+// and live progress; see Trace.
+func WithTrace(t *Trace) Option {
+	return func(s *settings) { s.cfg.Trace = t }
+}

@@ -1,0 +1,30 @@
+package smtpport
+
+import "github.com/smtpport/smtpport/negotiate"
+
+// The engine's vocabulary, so a program needs only smtpport and presets.
+type (
+	// Route is one way to reach a server: host, port and how TLS starts.
+	Route = negotiate.Route
+	// Result is a negotiated connection and how it was reached (Negotiate).
+	Result = negotiate.Result
+	// Error is a failed negotiation: every attempt, its stage and its cause.
+	Error = negotiate.Error
+	// Trace receives each route's events as it is negotiated (WithTrace).
+	Trace = negotiate.Trace
+)
+
+// How a Route reaches TLS.
+const (
+	STARTTLS    = negotiate.STARTTLS    // connect in the clear, then STARTTLS (RFC 3207), never optional
+	ImplicitTLS = negotiate.ImplicitTLS // TLS from the first byte (RFC 8314), as on port 465
+)
+
+// NewMemory returns an in-process route memory for WithRouteMemory.
+func NewMemory() negotiate.RouteMemory { return negotiate.NewMemory() }
+
+// OpenFileMemory opens (or will create) a route memory kept in the JSON file at path,
+// for WithRouteMemory across runs; see negotiate.OpenFileMemory.
+func OpenFileMemory(path string) (negotiate.RouteMemory, error) {
+	return negotiate.OpenFileMemory(path)
+}
