@@ -12,6 +12,7 @@ package presets
 
 import (
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -68,7 +69,13 @@ const (
 // and its one route's host says it too, which negotiate.Route.Validate refuses, so Dial
 // fails with ErrConfig naming the input before any DNS lookup or connection. Check
 // p.Routes[0].Validate() to find out earlier.
-func Custom(host string) Preset {
+//
+// Given routes, Custom is a preset named host with exactly those routes, in that order,
+// for a server whose ports and modes you know (a private relay, a test server).
+func Custom(host string, routes ...negotiate.Route) Preset {
+	if len(routes) > 0 {
+		return Preset{Name: host, Routes: slices.Clone(routes)}
+	}
 	name, routes, problem := parseCustom(host)
 	if problem != "" {
 		return refused("presets.Custom("+shown(host)+")", shown(host), problem)

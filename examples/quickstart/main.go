@@ -1,10 +1,11 @@
 // Quickstart runs smtpport end to end with no network: it starts the embedded test
-// server on 587 (STARTTLS), 465 (implicit TLS) and 2525 (STARTTLS), makes 587 drop
-// connections like a firewall would, negotiates, prints every attempt, sends one message
-// and prints it as the server received it.
+// server (presets/smtptest) on 587 (STARTTLS), 465 (implicit TLS) and 2525 (STARTTLS),
+// makes 587 drop connections like a firewall would, negotiates, prints every attempt,
+// sends one message and prints it as the server received it.
 //
-// The server and the blocked port are simulated with the module's internal test
-// packages; everything from smtpport.Negotiate on is what your own program writes.
+// It uses public packages only, so it can be copied out of this module as it is; with a
+// real provider, drop the test server and pass presets.Gmail (or presets.Custom(host))
+// and your credentials.
 package main
 
 import (
@@ -18,9 +19,7 @@ import (
 	"time"
 
 	"github.com/smtpport/smtpport"
-	"github.com/smtpport/smtpport/internal/netsim"
-	"github.com/smtpport/smtpport/internal/smtptest"
-	"github.com/smtpport/smtpport/presets"
+	"github.com/smtpport/smtpport/presets/smtptest"
 )
 
 func main() {
@@ -32,27 +31,21 @@ func main() {
 func run(out io.Writer) error {
 	const user, pass = "demo@example.test", "demo-app-password"
 
-	// A local submission server with its own CA, and a dialer that blackholes 587.
+	// A local submission server with its own CA, with 587 dropped as a firewall would.
 	srv, err := smtptest.NewServer(smtptest.Config{Users: map[string]string{user: pass}})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	for _, ep := range smtptest.Submission() {
-		if _, err := srv.Listen(ep); err != nil {
-			return err
-		}
-	}
-	dialer := srv.Dialer()
-	dialer.Set(srv.RouteAddr(587), netsim.Blackhole)
+	srv.Blackhole(587)
 
 	// What a program writes: one call, with the server's CA trusted.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	res, err := smtpport.Negotiate(ctx, presets.Custom(srv.Hostname()),
+	res, err := smtpport.Negotiate(ctx, srv.Preset(),
 		smtpport.WithPassword(user, pass),
-		smtpport.WithTLSConfig(srv.ClientTLS()),
-		smtpport.WithDialer(dialer))
+		smtpport.WithTLSConfig(srv.ClientTLSConfig()),
+		smtpport.WithDialer(srv.Dialer()))
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"go/parser"
+	"go/token"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -22,4 +24,14 @@ func TestQuickstart(t *testing.T) {
 	assert.Contains(t, text, "Chosen: mail.example.test:465/tls")
 	assert.Contains(t, text, "Subject: Hello from smtpport")
 	assert.Contains(t, text, "authenticated as demo@example.test")
+}
+
+// TestQuickstartUsesPublicPackagesOnly: the program can be copied out of this module.
+func TestQuickstartUsesPublicPackagesOnly(t *testing.T) {
+	f, err := parser.ParseFile(token.NewFileSet(), "main.go", nil, parser.ImportsOnly)
+	require.NoError(t, err)
+	require.NotEmpty(t, f.Imports)
+	for _, imp := range f.Imports {
+		assert.NotContains(t, imp.Path.Value, "/internal/", "an internal import cannot be copied out")
+	}
 }

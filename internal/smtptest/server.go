@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"sync"
-	"testing"
 
 	"github.com/smtpport/smtpport/internal/netsim"
 	"github.com/smtpport/smtpport/negotiate"
@@ -141,8 +140,17 @@ func NewServer(cfg Config) (*Server, error) {
 	}, nil
 }
 
+// TB is the part of testing.TB that Start uses. Taking it instead of testing.TB keeps
+// this package free of "testing", which programs that embed the server (the quickstart,
+// through the public presets/smtptest) would otherwise link.
+type TB interface {
+	Helper()
+	Fatal(args ...any)
+	Cleanup(func())
+}
+
 // Start is NewServer plus Listen for each endpoint, closed when the test ends.
-func Start(tb testing.TB, cfg Config, endpoints ...Endpoint) *Server {
+func Start(tb TB, cfg Config, endpoints ...Endpoint) *Server {
 	tb.Helper()
 	s, err := NewServer(cfg)
 	if err != nil {
