@@ -2,40 +2,50 @@ package smtpport_test
 
 import (
 	"context"
-	"crypto/tls"
+	"fmt"
 	"log"
-	"net/smtp"
+	"time"
 
 	"github.com/smtpport/smtpport"
-	"github.com/smtpport/smtpport/presets"
 	"golang.org/x/oauth2"
 )
 
-// Office 365 over OAuth2: the token source refreshes the token; each Dial asks it once.
+// OAuth2: each Dial asks the token source for a token once, on the winning route; the
+// source refreshes it (with Office 365 it would be conf.TokenSource(ctx, saved) from an
+// oauth2.Config with the scope https://outlook.office.com/SMTP.Send, and the preset
+// presets.Office365).
 func ExampleWithOAuth2() {
-	conf := &oauth2.Config{ /* client ID, secret, endpoint, scope https://outlook.office.com/SMTP.Send */ }
-	var saved *oauth2.Token // from an earlier authorization
-	ctx := context.Background()
-	c, err := smtpport.Dial(ctx, presets.Office365,
-		smtpport.WithOAuth2("alice@example.com", conf.TokenSource(ctx, saved)))
+	srv, opts := testServer(map[string]string{"alice@example.test": "access-token"}, "XOAUTH2", "OAUTHBEARER")
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	tokens := oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "access-token"})
+	res, err := smtpport.Negotiate(ctx, srv.Preset(), append(opts, smtpport.WithOAuth2("alice@example.test", tokens))...)
 	if err != nil {
-		log.Fatal(err) // errors.Is(err, smtpport.ErrAuthFailed) with a hint for 535 5.7.139
+		log.Fatal(err) // errors.Is(err, smtpport.ErrAuthFailed), with a hint for Microsoft's 535 5.7.139
 	}
-	defer c.Quit()
+	defer res.Client.Quit()
+	fmt.Println("authenticated with", res.Mechanism)
+	// Output: authenticated with XOAUTH2
 }
 
-// The mechanisms work with a plain net/smtp client too.
+// LoginAuth is the LOGIN mechanism net/smtp lacks (Office 365 needs it). It works with a
+// plain net/smtp client too: c.Auth(smtpport.LoginAuth(user, pass, host)) after
+// c.StartTLS. Like every mechanism here it refuses to send anything unless the
+// connection is TLS to the host named.
 func ExampleLoginAuth() {
-	c, err := smtp.Dial("smtp.example.com:587")
+	srv, opts := testServer(map[string]string{"alice@example.test": "app password"}, "LOGIN")
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	login := smtpport.LoginAuth("alice@example.test", "app password", "mail.example.test")
+	res, err := smtpport.Negotiate(ctx, srv.Preset(), append(opts, smtpport.WithAuth(login))...)
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer c.Close()
-	if err := c.StartTLS(&tls.Config{ServerName: "smtp.example.com"}); err != nil {
-		log.Fatal(err)
-	}
-	// LoginAuth refuses to send anything unless TLS is up and the server is the host named.
-	if err := c.Auth(smtpport.LoginAuth("alice@example.com", "app password", "smtp.example.com")); err != nil {
-		log.Fatal(err)
-	}
+	defer res.Client.Quit()
+	fmt.Println("authenticated with", res.Mechanism)
+	// Output: authenticated with LOGIN
 }
