@@ -47,6 +47,6 @@ func TestQuickAckSetsTheOption(t *testing.T) {
 	quickAck(c)
 	assert.Equal(t, 1, get())
 
-	quickAck(&chunked{}) // not a syscall.Conn: nothing happens, nothing panics
+	quickAck(&chunked{})      // not a syscall.Conn: nothing happens, nothing panics
 	quickAck(newTap(c, true)) // the tap is not a syscall.Conn either; it passes its inner conn
 }
