@@ -70,3 +70,11 @@ func WithAttemptTimeout(d time.Duration) Option {
 func WithTrace(t *Trace) Option {
 	return func(s *settings) { s.cfg.Trace = t }
 }
+
+// WithCommandTimeout caps every per-command timeout of the client Dial returns. By
+// default they are RFC 5321 §4.5.3.2's: MAIL and RCPT 5 min, DATA 2 min, each block of
+// the message 3 min, the final "." 10 min, others 5 min. A command with no reply in time
+// fails with an error that is an os.ErrDeadlineExceeded; close the client then.
+func WithCommandTimeout(d time.Duration) Option {
+	return func(s *settings) { s.cfg.CommandTimeout = d }
+}

@@ -67,6 +67,10 @@ type Config struct {
 	Stagger time.Duration
 	// AttemptTimeout bounds one route up to ready (0 means DefaultAttemptTimeout).
 	AttemptTimeout time.Duration
+	// CommandTimeout, when positive, caps every per-command timeout of the returned
+	// client; zero keeps the RFC 5321 §4.5.3.2 values (MAIL and RCPT 5 min, DATA 2 min,
+	// each block of the message 3 min, the final "." 10 min).
+	CommandTimeout time.Duration
 	// Credentials authenticate the winner; nil sends no AUTH.
 	Credentials Credentials
 	// Memory, with a non-empty MemoryKey, remembers the winning route: the next

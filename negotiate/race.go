@@ -416,7 +416,7 @@ func (n *negotiation) finish(r *race, w *leg) (*Result, error) {
 		return nil, n.failure(r.records())
 	}
 	c := a.conn
-	handoff(c)
+	handoff(c, n.cfg.CommandTimeout)
 	a.reach(StageReady)
 	a.end = time.Now()
 	res := &Result{Client: c.client, Route: a.route, TLS: c.tls, Mechanism: c.mechanism,
