@@ -36,6 +36,9 @@ type Config struct {
 	// credentials. A reply line such as "535 5.7.139 Authentication unsuccessful" replaces
 	// the real verdict; Hangup closes the connection without a reply; "" keeps the verdict.
 	AuthReply func(mech string) string
+	// RcptReply, when set, is asked for each RCPT: a reply line such as
+	// "550 5.1.1 no such user" refuses the recipient; "" accepts it.
+	RcptReply func(addr string) string
 	// CA signs the server certificate; a new one is generated when nil.
 	CA *CA
 }

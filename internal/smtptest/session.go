@@ -194,6 +194,11 @@ func (s *session) rcpt(arg string) error {
 	if !ok || addr == "" {
 		return s.reply(501, "5.5.4 syntax: RCPT TO:<address>")
 	}
+	if s.srv.cfg.RcptReply != nil {
+		if line := s.srv.cfg.RcptReply(addr); line != "" {
+			return s.replyLine(line)
+		}
+	}
 	s.to = append(s.to, addr)
 	return s.reply(250, "2.1.5 OK")
 }
