@@ -19,6 +19,9 @@ type settings struct {
 	auth     credentialSettings
 
 	untrustedDiscovery bool // WithUntrustedDiscovery, see discovery.go
+
+	poolSize    int // WithPoolSize
+	poolSizeSet bool
 }
 
 // WithTLSConfig sets the TLS settings, typically RootCAs for a private CA. ServerName is

@@ -41,8 +41,19 @@ type Preset struct {
 	// HTTP and is neither inside the address's domain nor a known provider host. smtpport
 	// refuses such a preset unless the caller passes smtpport.WithUntrustedDiscovery.
 	Untrusted bool
+	// Limits the provider documents for sending; a Pool honours them.
+	Limits Limits
 
 	hints []hint // advice for AUTH replies this provider is known to give (Hint)
+}
+
+// Limits are a provider's documented sending limits; zero means not documented (no
+// limit applied). Source links the provider's page they come from.
+type Limits struct {
+	MessagesPerMinute     int // per account
+	Connections           int // concurrent connections per account
+	MessagesPerConnection int // messages before the provider wants a new connection
+	Source                string
 }
 
 // Standard ports, RFC 6409 and RFC 8314.

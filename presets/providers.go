@@ -52,7 +52,9 @@ var Office365 = Preset{
 	Username:   "mailbox address",
 	Docs:       "https://learn.microsoft.com/en-us/exchange/clients-and-mobile-in-exchange-online/authenticated-client-smtp-submission",
 	Note:       "535 5.7.139 means SMTP AUTH is disabled for the tenant or mailbox",
-	hints:      microsoftHints,
+	Limits: Limits{MessagesPerMinute: 30, // "Message rate limit: 30 messages per minute"
+		Source: "https://learn.microsoft.com/en-us/office365/servicedescriptions/exchange-online-service-description/exchange-online-limits#sending-limits-1"},
+	hints: microsoftHints,
 }
 
 // Outlook is Microsoft's consumer service (outlook.com, hotmail.com, live.com): 587

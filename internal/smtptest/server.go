@@ -39,6 +39,10 @@ type Config struct {
 	// RcptReply, when set, is asked for each RCPT: a reply line such as
 	// "550 5.1.1 no such user" refuses the recipient; "" accepts it.
 	RcptReply func(addr string) string
+	// CommandReply, when set, is asked for each MAIL, RCPT, DATA, RSET and NOOP over TLS,
+	// with the connection's number (from 1) and the command line: a reply line replaces
+	// the normal handling ("" keeps it); a 421 also closes the connection, as servers do.
+	CommandReply func(conn int, line string) string
 	// CA signs the server certificate; a new one is generated when nil.
 	CA *CA
 }

@@ -111,6 +111,17 @@ func (s *session) reply(code int, text string) error {
 
 func (s *session) handle(line string) error {
 	verb, arg, _ := strings.Cut(line, " ")
+	if hook := s.srv.cfg.CommandReply; hook != nil && s.tls {
+		switch strings.ToUpper(verb) {
+		case "MAIL", "RCPT", "DATA", "RSET", "NOOP":
+			if r := hook(s.id, line); r != "" {
+				if err := s.replyLine(r); err != nil || strings.HasPrefix(r, "421") {
+					return errQuit // 421: the server closes the connection
+				}
+				return nil
+			}
+		}
+	}
 	switch strings.ToUpper(verb) {
 	case "EHLO":
 		s.hello, s.user, s.from, s.to = true, "", "", nil
