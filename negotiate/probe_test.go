@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -320,9 +321,16 @@ func TestProbeModeTellsWhatNegotiateWouldDo(t *testing.T) {
 			defer cancel()
 			routes := srv.Routes(587, 465, 2525)
 			routes[0].Security = negotiate.STARTTLS
+			var mu sync.Mutex
+			done := map[negotiate.Route][]negotiate.Attempt{}
+			trace := &negotiate.Trace{Done: func(a negotiate.Attempt) {
+				mu.Lock()
+				defer mu.Unlock()
+				done[a.Route] = append(done[a.Route], a)
+			}}
 			res, err := negotiate.Negotiate(ctx, negotiate.Config{
 				Routes: routes, TLSConfig: srv.ClientTLS(), Dialer: d, LocalName: "probe.example.org",
-				AttemptTimeout: 500 * time.Millisecond, Probe: true, Credentials: plainCreds{},
+				AttemptTimeout: 500 * time.Millisecond, Probe: true, Credentials: plainCreds{}, Trace: trace,
 			})
 			var attempts []negotiate.Attempt
 			if tc.want != 0 {
@@ -350,6 +358,11 @@ func TestProbeModeTellsWhatNegotiateWouldDo(t *testing.T) {
 			for _, a := range attempts {
 				if a.Route.Port == tc.want {
 					assert.Equal(t, tc.waited, a.Waited > 0, "waited")
+				}
+				// Done has each route once, with the record the result holds (the
+				// winner's once its wait is known).
+				if assert.Len(t, done[a.Route], 1, "%s", a.Route) {
+					assert.Equal(t, a, done[a.Route][0])
 				}
 			}
 			assert.Empty(t, srv.AuthCommands(), "a probe never authenticates")

@@ -23,8 +23,9 @@ type Trace struct {
 	// TLS is called when a TLS handshake ends. cs carries the server's certificates even
 	// when verification failed (err is then a *tls.CertificateVerificationError).
 	TLS func(r Route, cs tls.ConnectionState, err error)
-	// Done is called once per started route with its final record; for the winner, after
-	// authentication.
+	// Done is called once per started route with its final record: for the winner, after
+	// authentication; in a probe (Config.Probe), as each route ends, a ready one's once
+	// the race is decided.
 	Done func(a Attempt)
 }
 
