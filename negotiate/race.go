@@ -133,7 +133,7 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 				r.startNext()
 			}
 		case ev := <-r.events:
-			if l := r.apply(ev); l != nil && IsFinal(l.a.err) {
+			if l := r.apply(ev); l != nil && isFinal(l.a.err) {
 				r.abandon(nil, ErrAbandoned)
 				return nil, n.failure(r.records())
 			}
@@ -173,7 +173,7 @@ func (n *negotiation) runProbe(r *race) (*Result, error) {
 			}
 		case ev := <-r.events:
 			l := r.apply(ev)
-			if l != nil && IsFinal(l.a.err) && decided == nil && stopped == nil {
+			if l != nil && isFinal(l.a.err) && decided == nil && stopped == nil {
 				stopped = l
 				startAll()
 			}

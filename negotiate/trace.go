@@ -3,6 +3,8 @@ package negotiate
 import (
 	"crypto/tls"
 	"time"
+
+	"github.com/smtpport/smtpport/internal/safetext"
 )
 
 // Trace receives events as each route is negotiated, in the style of net/http/httptrace:
@@ -43,7 +45,7 @@ func (t *Trace) connected(r Route, took time.Duration, err error) {
 
 func (t *Trace) greeting(r Route, text string) {
 	if t != nil && t.Greeting != nil {
-		t.Greeting(r, Sanitize(text))
+		t.Greeting(r, safetext.Clean(text))
 	}
 }
 
