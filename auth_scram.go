@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/smtpport/smtpport/internal/safetext"
 	"github.com/smtpport/smtpport/negotiate"
 	"github.com/xdg-go/scram"
 )
@@ -98,7 +99,7 @@ func (a *scramAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
 	}
 	first, err := a.step("")
 	if err != nil {
-		return "", nil, fmt.Errorf("smtpport: SCRAM: %s", negotiate.Sanitize(err.Error()))
+		return "", nil, fmt.Errorf("smtpport: SCRAM: %s", safetext.Clean(err.Error()))
 	}
 	a.nonce = clientNonceOf(first)
 	return mech, []byte(first), nil
@@ -131,9 +132,9 @@ func (a *scramAuth) Next(fromServer []byte, more bool) ([]byte, error) {
 	case err == nil:
 	case serverFinal && !strings.HasPrefix(string(fromServer), "e="):
 		// A server whose signature does not verify does not hold the credentials.
-		return nil, scramProtocolError("server-final message: " + negotiate.Sanitize(err.Error()))
+		return nil, scramProtocolError("server-final message: " + safetext.Clean(err.Error()))
 	default:
-		return nil, fmt.Errorf("smtpport: SCRAM: %s", negotiate.Sanitize(err.Error()))
+		return nil, fmt.Errorf("smtpport: SCRAM: %s", safetext.Clean(err.Error()))
 	}
 	if a.conv.Done() {
 		return []byte{}, nil // server-final verified; the empty response lets the server say 235

@@ -150,12 +150,13 @@ func TestWrongSecrets(t *testing.T) {
 	}
 }
 
-// allFinal reports whether every attempt that failed on its own ended negotiation.
+// allFinal reports whether every attempt that failed on its own failed in a way that ends
+// negotiation (the sentinels say which: a rejected AUTH, a broken AUTH exchange).
 func allFinal(t *testing.T, err error) bool {
 	var nerr *negotiate.Error
 	require.ErrorAs(t, err, &nerr)
 	for _, a := range nerr.Attempts {
-		if a.Err != nil && !errors.Is(a.Err, negotiate.ErrAbandoned) && !negotiate.IsFinal(a.Err) {
+		if a.Err != nil && !errors.Is(a.Err, negotiate.ErrAbandoned) && !errors.Is(a.Err, smtpport.ErrAuthFailed) && !errors.Is(a.Err, smtpport.ErrProtocol) {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/smtpport/smtpport/internal/safetext"
 	"github.com/smtpport/smtpport/negotiate"
 )
 
@@ -139,10 +140,10 @@ func (p policy) choose(offered []string, canBind bool) (string, error) {
 	}
 	if reason := p.unusableReason(offered); reason != "" {
 		return "", fmt.Errorf("smtpport: %w: server offers %s; %s; nothing was sent",
-			negotiate.ErrConfig, negotiate.Sanitize(strings.Join(offered, " ")), reason)
+			negotiate.ErrConfig, safetext.Clean(strings.Join(offered, " ")), reason)
 	}
 	return "", fmt.Errorf("%w: server offers %s; these credentials can use %s",
-		errNoMechanism, negotiate.Sanitize(strings.Join(offered, " ")), strings.Join(usable, " "))
+		errNoMechanism, safetext.Clean(strings.Join(offered, " ")), strings.Join(usable, " "))
 }
 
 // The credentials satisfy the negotiator's contract; passwords bind SCRAM to the channel.
@@ -202,7 +203,7 @@ func (c *customAuth) Mechanism(offered []string, _ tls.ConnectionState) (string,
 		}
 	}
 	return "", fmt.Errorf("%w: server offers %s; WithMechanisms allows %s",
-		errNoMechanism, negotiate.Sanitize(strings.Join(offered, " ")), strings.Join(c.names, " "))
+		errNoMechanism, safetext.Clean(strings.Join(offered, " ")), strings.Join(c.names, " "))
 }
 
 func (c *customAuth) Auth(_ context.Context, _, host string, _ tls.ConnectionState) (smtp.Auth, error) {
@@ -230,9 +231,9 @@ func (g *guardedAuth) Start(server *smtp.ServerInfo) (string, []byte, error) {
 	offered := slices.ContainsFunc(server.Auth, func(m string) bool { return strings.EqualFold(m, mech) })
 	switch {
 	case !offered:
-		return "", nil, fmt.Errorf("smtpport: custom Auth started %q, which the server did not offer", negotiate.Sanitize(mech))
+		return "", nil, fmt.Errorf("smtpport: custom Auth started %q, which the server did not offer", safetext.Clean(mech))
 	case len(g.names) > 0 && !slices.Contains(g.names, upper):
-		return "", nil, fmt.Errorf("smtpport: custom Auth started %q, which WithMechanisms does not allow", negotiate.Sanitize(mech))
+		return "", nil, fmt.Errorf("smtpport: custom Auth started %q, which WithMechanisms does not allow", safetext.Clean(mech))
 	}
 	return mech, resp, nil
 }

@@ -2,7 +2,7 @@
 # fuzz.sh runs every go test -fuzz target in the module, one after the other, each for
 # a bounded time (FUZZTIME, default 10s). The targets cover every function that reads
 # server bytes before handoff: the STARTTLS tap, the EHLO reply tracker, capability
-# parsing, Sanitize and the whole pre-handoff handshake. A failing input is written to
+# parsing, safetext.Clean and the whole pre-handoff handshake. A failing input is written to
 # the package's testdata/fuzz directory; commit it, and plain go test replays it.
 #
 #   internal/fuzz.sh            # from anywhere in the repository

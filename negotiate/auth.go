@@ -8,6 +8,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+
+	"github.com/smtpport/smtpport/internal/safetext"
 )
 
 // minAuthTime is the least time left on the caller's context for AUTH to be sent: with
@@ -48,7 +50,7 @@ func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
 	case err != nil:
 		var hint func(*textproto.Error) string
 		if h := n.cfg.Hint; h != nil {
-			hint = func(e *textproto.Error) string { return Sanitize(h(e, mech)) }
+			hint = func(e *textproto.Error) string { return safetext.Clean(h(e, mech)) }
 		}
 		return classifyAuth(err, hint)
 	}

@@ -26,7 +26,7 @@ func TestClassifyAuth(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			err := classifyAuth(tc.err, nil)
-			if !errors.Is(err, ErrAuthFailed) || !IsFinal(err) || !errors.Is(err, tc.err) {
+			if !errors.Is(err, ErrAuthFailed) || !isFinal(err) || !errors.Is(err, tc.err) {
 				t.Fatalf("%v: want a final ErrAuthFailed wrapping the cause", err)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
@@ -47,7 +47,7 @@ func TestClassifyAuthLostConnection(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			err := classifyAuth(cause, nil)
-			if !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrAuthFailed) || !IsFinal(err) || !errors.Is(err, cause) {
+			if !errors.Is(err, ErrUnreachable) || errors.Is(err, ErrAuthFailed) || !isFinal(err) || !errors.Is(err, cause) {
 				t.Fatalf("%v: want a final ErrUnreachable, not ErrAuthFailed, wrapping the cause", err)
 			}
 			if !strings.Contains(err.Error(), "outcome unknown") {

@@ -6,8 +6,8 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/smtpport/smtpport/internal/safetext"
 )
 
 // Sentinels for errors.Is. Every attempt error wraps exactly one of them.
@@ -125,7 +125,7 @@ func (e *Error) Error() string {
 // decisive is the index of the attempt whose failure ended negotiation, or -1.
 func (e *Error) decisive() int {
 	for i, a := range e.Attempts {
-		if IsFinal(a.Err) {
+		if isFinal(a.Err) {
 			return i
 		}
 	}
@@ -203,10 +203,10 @@ func (e *routeError) Error() string {
 	switch {
 	case errors.As(e.cause, &reply):
 		// The server's reply, code once and text unquoted (textproto quotes it).
-		fmt.Fprintf(&b, ": %03d %s", reply.Code, Sanitize(reply.Msg))
+		fmt.Fprintf(&b, ": %03d %s", reply.Code, safetext.Clean(reply.Msg))
 	case e.cause != nil:
 		b.WriteString(": ")
-		b.WriteString(Sanitize(e.cause.Error()))
+		b.WriteString(safetext.Clean(e.cause.Error()))
 	}
 	if e.hint != "" {
 		b.WriteString(" (")
@@ -232,9 +232,9 @@ func (e *routeError) Unwrap() []error {
 	return errs
 }
 
-// IsFinal reports whether err ends negotiation instead of moving to the next route:
+// isFinal reports whether err ends negotiation instead of moving to the next route:
 // certificate failures, authentication failures and suspected tampering.
-func IsFinal(err error) bool {
+func isFinal(err error) bool {
 	var re *routeError
 	return errors.As(err, &re) && re.final
 }
@@ -246,29 +246,4 @@ type attemptTimeout time.Duration
 
 func (d attemptTimeout) Error() string {
 	return "attempt timeout of " + time.Duration(d).String() + " reached"
-}
-
-// Sanitize makes server-supplied text safe for an error string or a log line: line
-// breaks and tabs become spaces; every other rune that is not graphic (control and
-// format characters such as ESC and the bidi overrides, line and paragraph separators,
-// private-use and unassigned code points) and invalid UTF-8 become '?'; the text is cut
-// at 256 bytes and marked with "…".
-func Sanitize(s string) string {
-	const max = 256
-	var b strings.Builder
-	for i, r := range s {
-		if i >= max {
-			b.WriteString("…")
-			break
-		}
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case r == utf8.RuneError || !unicode.IsGraphic(r):
-			b.WriteByte('?')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
 }

@@ -13,23 +13,6 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-func TestSanitize(t *testing.T) {
-	cases := map[string]string{
-		"plain text":                 "plain text",
-		"bell\x07 and esc\x1b[31m":   "bell? and esc?[31m",
-		"two\r\nlines":               "two  lines",
-		"bidi \u202eevil":            "bidi ?evil",
-		"invalid \xff utf8":          "invalid ? utf8",
-		"c1 \u0085 control":          "c1 ? control",
-		strings.Repeat("x", 300):     strings.Repeat("x", 256) + "…",
-		"tab\tseparated":             "tab separated",
-		"unicode is fine: café ☕ 日本": "unicode is fine: café ☕ 日本",
-	}
-	for in, want := range cases {
-		assert.Equal(t, want, Sanitize(in))
-	}
-}
-
 func TestErrorReachesEveryCause(t *testing.T) {
 	reply := &textproto.Error{Code: 535, Msg: "5.7.8 bad\x1b[2J credentials"}
 	e := &Error{Attempts: []Attempt{
@@ -45,8 +28,8 @@ func TestErrorReachesEveryCause(t *testing.T) {
 	msg := e.Error()
 	assert.Contains(t, msg, "h:587/starttls: failed at dial")
 	assert.False(t, strings.ContainsFunc(msg, unicode.IsControl), "server text is sanitised: %q", msg)
-	assert.True(t, IsFinal(e.Attempts[1].Err))
-	assert.False(t, IsFinal(e.Attempts[0].Err))
+	assert.True(t, isFinal(e.Attempts[1].Err))
+	assert.False(t, isFinal(e.Attempts[0].Err))
 }
 
 // TestErrorReadsRight: the decisive failure leads, a reply code is said once, identical

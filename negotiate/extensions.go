@@ -4,6 +4,8 @@ import (
 	"net/smtp"
 	"slices"
 	"strings"
+
+	"github.com/smtpport/smtpport/internal/safetext"
 )
 
 // knownExtensions are the EHLO keywords smtpport reports: the IANA SMTP Service
@@ -24,21 +26,9 @@ func extensions(c *smtp.Client) map[string]string {
 	out := map[string]string{}
 	for _, k := range knownExtensions {
 		if ok, params := c.Extension(k); ok {
-			out[k] = Sanitize(strings.TrimSpace(params))
+			out[k] = safetext.Clean(strings.TrimSpace(params))
 		}
 	}
-	return out
-}
-
-// orderedExtensions is ext as a list in knownExtensions' order.
-func orderedExtensions(ext map[string]string) []Extension {
-	out := make([]Extension, 0, len(ext))
-	for k, v := range ext {
-		out = append(out, Extension{Keyword: k, Params: v})
-	}
-	slices.SortFunc(out, func(a, b Extension) int {
-		return slices.Index(knownExtensions, a.Keyword) - slices.Index(knownExtensions, b.Keyword)
-	})
 	return out
 }
 

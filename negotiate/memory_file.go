@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/smtpport/smtpport/internal/safetext"
 )
 
 // fileMemory is a RouteMemory kept in a small JSON file, so a command-line tool or a
@@ -102,7 +104,7 @@ func readMemoryFile(path string) (ff fileFormat, why string) {
 		return ff, "larger than 1 MiB, the cap for a route memory file"
 	}
 	if err := json.Unmarshal(data, &ff); err != nil {
-		return ff, "not a route memory file: " + Sanitize(err.Error())
+		return ff, "not a route memory file: " + safetext.Clean(err.Error())
 	}
 	if ff.Version != fileVersion {
 		return ff, fmt.Sprintf("unknown version %d", ff.Version)

@@ -44,9 +44,9 @@ func (d *scriptDialer) DialContext(context.Context, string, string) (net.Conn, e
 	return client, nil
 }
 
-// FuzzProbe feeds arbitrary server bytes to Probe: it must not panic or hang, must never
-// send AUTH or HELO, never report a hostile server ready, and never pass control
-// characters through in the text it reports.
+// FuzzProbe feeds arbitrary server bytes to a probe (Config.Probe): it must not panic or
+// hang, must never send AUTH or HELO, never report a hostile server ready, and never pass
+// control characters through in the text its Trace reports.
 func FuzzProbe(f *testing.F) {
 	f.Add([]byte("220 mail ESMTP\r\n250-mail\r\n250-AUTH PLAIN LOGIN\r\n250 STARTTLS\r\n220 go ahead\r\n"), false)
 	f.Add([]byte("220 mail ESMTP\r\n250-mail\r\n250 AUTH PLAIN\r\n221 bye\r\n"), false)
@@ -60,20 +60,36 @@ func FuzzProbe(f *testing.F) {
 			route.Port, route.Security = 465, ImplicitTLS
 		}
 		d := &scriptDialer{script: script}
+		var (
+			mu    sync.Mutex
+			texts []string
+		)
+		trace := &Trace{
+			Greeting: func(_ Route, text string) {
+				mu.Lock()
+				defer mu.Unlock()
+				texts = append(texts, text)
+			},
+			EHLO: func(_ Route, ext map[string]string, _ bool) {
+				mu.Lock()
+				defer mu.Unlock()
+				for k, v := range ext {
+					texts = append(texts, k, v)
+				}
+			},
+		}
 		start := time.Now()
 		defer func() {
 			if el := time.Since(start); el > 3*time.Second { // the attempt timeout is 5 s: nothing may wait for it
 				t.Fatalf("probe took %s", el)
 			}
 		}()
-		r := Probe(context.Background(), Config{Dialer: d, LocalName: "probe.example", AttemptTimeout: 5 * time.Second}, route, nil)
+		res, err := Negotiate(context.Background(), Config{Routes: []Route{route}, Dialer: d, LocalName: "probe.example",
+			AttemptTimeout: 5 * time.Second, Probe: true, Trace: trace})
 		d.wg.Wait()
 
-		if r.Ready() {
-			t.Fatalf("a scripted server without a certificate was reported ready: %+v", r)
-		}
-		if r.Err == nil {
-			t.Fatal("no error for a route that is not ready")
+		if err == nil {
+			t.Fatalf("a scripted server without a certificate was reported ready: %+v", res)
 		}
 		for _, line := range strings.Split(d.sent.String(), "\r\n") {
 			upper := strings.ToUpper(line)
@@ -81,10 +97,8 @@ func FuzzProbe(f *testing.F) {
 				t.Fatalf("probe sent %q", line)
 			}
 		}
-		texts := []string{r.Greeting}
-		for _, e := range r.Extensions {
-			texts = append(texts, e.Keyword, e.Params)
-		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, s := range texts {
 			if strings.ContainsFunc(s, func(c rune) bool { return unicode.IsControl(c) || (c >= 0x202a && c <= 0x202e) }) {
 				t.Fatalf("unsanitised server text %q", s)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,10 +17,77 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func stageNames(r negotiate.RouteReport) []string {
+// probed is what a probe (Config.Probe) of one route reports through its Trace and result.
+type probed struct {
+	attempt    negotiate.Attempt
+	err        error
+	stages     []negotiate.Stage
+	connected  bool
+	connErr    error
+	greeting   string
+	ext        map[string]string // from the last EHLO
+	extOverTLS bool
+	tls        *tls.ConnectionState // nil when no handshake ended
+	tlsErr     error
+}
+
+// probeOne probes route alone with cfg and collects what the Trace saw.
+func probeOne(ctx context.Context, t *testing.T, cfg negotiate.Config, route negotiate.Route, onStage func(negotiate.Stage)) *probed {
+	p := &probed{}
+	var mu sync.Mutex
+	cfg.Routes, cfg.Probe = []negotiate.Route{route}, true
+	cfg.Trace = &negotiate.Trace{
+		Stage: func(_ negotiate.Route, s negotiate.Stage) {
+			mu.Lock()
+			p.stages = append(p.stages, s)
+			mu.Unlock()
+			if onStage != nil {
+				onStage(s)
+			}
+		},
+		Connected: func(_ negotiate.Route, _ time.Duration, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			p.connected, p.connErr = true, err
+		},
+		Greeting: func(_ negotiate.Route, text string) {
+			mu.Lock()
+			defer mu.Unlock()
+			p.greeting = text
+		},
+		EHLO: func(_ negotiate.Route, ext map[string]string, overTLS bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			p.ext, p.extOverTLS = ext, overTLS
+		},
+		TLS: func(_ negotiate.Route, cs tls.ConnectionState, err error) {
+			mu.Lock()
+			defer mu.Unlock()
+			p.tls, p.tlsErr = &cs, err
+		},
+	}
+	res, err := negotiate.Negotiate(ctx, cfg)
+	mu.Lock()
+	defer mu.Unlock()
+	p.err = err
+	var nerr *negotiate.Error
+	switch {
+	case err == nil:
+		require.Len(t, res.Attempts, 1)
+		assert.Nil(t, res.Client, "a probe hands out no client")
+		p.attempt = res.Attempts[0]
+	case errors.As(err, &nerr) && len(nerr.Attempts) == 1:
+		p.attempt = nerr.Attempts[0]
+	}
+	return p
+}
+
+// upperVerbs are the command verbs the server received, upper case.
+func upperVerbs(srv *smtptest.Server) []string {
 	var out []string
-	for _, s := range r.Stages {
-		out = append(out, s.Stage)
+	for _, c := range srv.Commands() {
+		verb, _, _ := strings.Cut(c.Line, " ")
+		out = append(out, strings.ToUpper(verb))
 	}
 	return out
 }
@@ -36,36 +105,31 @@ func TestProbe(t *testing.T) {
 		route     func(srv *smtptest.Server) negotiate.Route
 		block     netsim.Behaviour
 		timeout   time.Duration
-		check     func(t *testing.T, r negotiate.RouteReport)
+		check     func(t *testing.T, p *probed)
 		wantErr   error
 		wantQuit  bool
-		wantStage []string
+		wantStage []negotiate.Stage
 	}{
 		{
 			name:      "starttls healthy",
 			endpoint:  smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS},
 			wantQuit:  true,
-			wantStage: []string{"dial", "greeting", "ehlo", "starttls", "tls", "ehlo"},
-			check: func(t *testing.T, r negotiate.RouteReport) {
-				assert.True(t, r.Ready())
-				assert.True(t, r.STARTTLSOffered)
-				assert.False(t, r.ExtensionsBeforeTLS)
-				assert.Equal(t, []string{"PLAIN", "LOGIN"}, r.Mechanisms())
-				size, ok := r.Extension("size")
-				assert.True(t, ok)
-				assert.Equal(t, "10485760", size)
-				_, ok = r.Extension("STARTTLS")
-				assert.False(t, ok, "extensions come from the post-TLS EHLO")
+			wantStage: []negotiate.Stage{"dial", "greeting", "ehlo", "starttls", "tls", "ehlo", "ready"},
+			check: func(t *testing.T, p *probed) {
+				assert.True(t, p.extOverTLS)
+				assert.Equal(t, "PLAIN LOGIN", p.ext["AUTH"])
+				assert.Equal(t, "10485760", p.ext["SIZE"])
+				assert.NotContains(t, p.ext, "STARTTLS", "extensions come from the post-TLS EHLO")
 			},
 		},
 		{
 			name:      "implicit tls healthy",
 			endpoint:  smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS},
 			wantQuit:  true,
-			wantStage: []string{"dial", "tls", "greeting", "ehlo"},
-			check: func(t *testing.T, r negotiate.RouteReport) {
-				assert.True(t, r.Ready())
-				assert.Equal(t, []string{"PLAIN", "LOGIN"}, r.Mechanisms())
+			wantStage: []negotiate.Stage{"dial", "tls", "greeting", "ehlo", "ready"},
+			check: func(t *testing.T, p *probed) {
+				assert.True(t, p.extOverTLS)
+				assert.Equal(t, "PLAIN LOGIN", p.ext["AUTH"])
 			},
 		},
 		{
@@ -73,31 +137,32 @@ func TestProbe(t *testing.T) {
 			endpoint:  smtptest.Endpoint{Port: 25, Security: negotiate.STARTTLS, NoSTARTTLS: true},
 			wantErr:   negotiate.ErrTLSUnavailable,
 			wantQuit:  true,
-			wantStage: []string{"dial", "greeting", "ehlo"},
-			check: func(t *testing.T, r negotiate.RouteReport) {
-				assert.Nil(t, r.TLS)
-				assert.False(t, r.STARTTLSOffered)
-				assert.True(t, r.ExtensionsBeforeTLS)
-				_, ok := r.Extension("8BITMIME")
-				assert.True(t, ok, "the pre-TLS EHLO is reported")
-				assert.Contains(t, r.Err.Error(), "did not offer STARTTLS")
+			wantStage: []negotiate.Stage{"dial", "greeting", "ehlo"},
+			check: func(t *testing.T, p *probed) {
+				assert.Nil(t, p.tls)
+				assert.False(t, p.extOverTLS)
+				assert.NotContains(t, p.ext, "STARTTLS")
+				assert.Contains(t, p.ext, "8BITMIME", "the pre-TLS EHLO is reported")
+				assert.Contains(t, p.attempt.Err.Error(), "did not offer STARTTLS")
 			},
 		},
 		{
 			name:      "certificate for another name",
 			endpoint:  smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS, Certificate: &wrong},
 			wantErr:   negotiate.ErrCertificate,
-			wantStage: []string{"dial", "greeting", "ehlo", "starttls", "tls"},
-			check: func(t *testing.T, r negotiate.RouteReport) {
-				require.NotNil(t, r.TLS)
-				assert.False(t, r.TLS.Verified)
-				require.NotNil(t, r.TLS.Certificate, "the certificate is reported although it failed")
-				assert.Equal(t, "CN=wrong.mail.example.test", r.TLS.Certificate.Subject)
-				assert.Equal(t, "CN=smtptest CA", r.TLS.Certificate.Issuer)
-				assert.Equal(t, []string{"wrong.mail.example.test"}, r.TLS.Certificate.DNSNames)
+			wantStage: []negotiate.Stage{"dial", "greeting", "ehlo", "starttls", "tls"},
+			check: func(t *testing.T, p *probed) {
+				require.NotNil(t, p.tls)
+				var verr *tls.CertificateVerificationError
+				require.ErrorAs(t, p.tlsErr, &verr)
+				require.NotEmpty(t, verr.UnverifiedCertificates, "the certificate is reported although it failed")
+				leaf := verr.UnverifiedCertificates[0]
+				assert.Equal(t, "CN=wrong.mail.example.test", leaf.Subject.String())
+				assert.Equal(t, "CN=smtptest CA", leaf.Issuer.String())
+				assert.Equal(t, []string{"wrong.mail.example.test"}, leaf.DNSNames)
 				var hostErr x509.HostnameError
-				assert.ErrorAs(t, r.TLS.VerifyError, &hostErr)
-				assert.GreaterOrEqual(t, r.TLS.Version, uint16(tls.VersionTLS12))
+				assert.ErrorAs(t, p.tlsErr, &hostErr)
+				assert.GreaterOrEqual(t, p.tls.Version, uint16(tls.VersionTLS12))
 			},
 		},
 		{
@@ -109,17 +174,18 @@ func TestProbe(t *testing.T) {
 				return r
 			},
 			wantErr:   negotiate.ErrTLSUnavailable,
-			wantStage: []string{"dial", "tls"},
-			check:     func(t *testing.T, r negotiate.RouteReport) { assert.Nil(t, r.TLS) },
+			wantStage: []negotiate.Stage{"dial", "tls"},
+			check:     func(t *testing.T, p *probed) { assert.Nil(t, p.ext) },
 		},
 		{
 			name:      "refused",
 			endpoint:  smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS},
 			block:     netsim.Refuse,
 			wantErr:   negotiate.ErrUnreachable,
-			wantStage: []string{"dial"},
-			check: func(t *testing.T, r negotiate.RouteReport) {
-				assert.Equal(t, negotiate.ConnectRefused, r.Connect)
+			wantStage: []negotiate.Stage{"dial"},
+			check: func(t *testing.T, p *probed) {
+				assert.True(t, p.connected)
+				assert.Error(t, p.connErr)
 			},
 		},
 		{
@@ -128,11 +194,11 @@ func TestProbe(t *testing.T) {
 			block:     netsim.Blackhole,
 			timeout:   50 * time.Millisecond,
 			wantErr:   negotiate.ErrUnreachable,
-			wantStage: []string{"dial"},
-			check: func(t *testing.T, r negotiate.RouteReport) {
-				assert.Equal(t, negotiate.ConnectNoAnswer, r.Connect)
-				assert.GreaterOrEqual(t, r.ConnectTime, 50*time.Millisecond, "the time waited is reported")
-				assert.ErrorIs(t, r.Err, context.DeadlineExceeded)
+			wantStage: []negotiate.Stage{"dial"},
+			check: func(t *testing.T, p *probed) {
+				assert.Error(t, p.connErr)
+				assert.GreaterOrEqual(t, p.attempt.Elapsed, 50*time.Millisecond, "the time waited is reported")
+				assert.ErrorIs(t, p.attempt.Err, context.DeadlineExceeded)
 			},
 		},
 	}
@@ -145,49 +211,47 @@ func TestProbe(t *testing.T) {
 				route = tc.route(srv)
 			}
 			d.Set(route.Addr(), tc.block)
-			var seen []string
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			r := negotiate.Probe(ctx, negotiate.Config{
+			p := probeOne(ctx, t, negotiate.Config{
 				Dialer: d, TLSConfig: srv.ClientTLS(), LocalName: "probe.example.org", AttemptTimeout: tc.timeout,
-			}, route, func(stage string) { seen = append(seen, stage) })
+			}, route, nil)
 
-			assert.Equal(t, route, r.Route)
-			assert.Equal(t, tc.wantStage, stageNames(r))
-			assert.Equal(t, tc.wantStage, seen, "onStage sees every stage as it starts")
-			assert.Equal(t, tc.wantStage[len(tc.wantStage)-1], r.Stage)
+			assert.Equal(t, route, p.attempt.Route)
+			assert.Equal(t, tc.wantStage, p.stages, "the trace sees every stage as it starts")
 			if tc.wantErr == nil {
-				require.NoError(t, r.Err)
-				assert.Equal(t, negotiate.ConnectOpen, r.Connect)
+				require.NoError(t, p.err)
+				require.NoError(t, p.attempt.Err)
+				assert.Equal(t, negotiate.StageReady, p.attempt.Stage)
+				assert.True(t, p.connected)
+				assert.NoError(t, p.connErr)
 				if route.Security == negotiate.STARTTLS {
-					assert.Equal(t, "mail.example.test ESMTP smtptest", r.Greeting)
+					assert.Equal(t, "mail.example.test ESMTP smtptest", p.greeting)
 				} else {
-					assert.Empty(t, r.Greeting, "net/smtp reads the greeting over TLS itself")
+					assert.Empty(t, p.greeting, "net/smtp reads the greeting over TLS itself")
 				}
-				require.NotNil(t, r.TLS)
-				assert.True(t, r.TLS.Verified)
-				assert.NoError(t, r.TLS.VerifyError)
-				assert.Equal(t, "CN=mail.example.test", r.TLS.Certificate.Subject)
-				assert.True(t, r.TLS.Certificate.NotAfter.After(time.Now()))
-				assert.NotZero(t, r.TLS.CipherSuite)
+				require.NotNil(t, p.tls)
+				assert.NoError(t, p.tlsErr)
+				assert.NotEmpty(t, p.tls.VerifiedChains)
+				leaf := p.tls.PeerCertificates[0]
+				assert.Equal(t, "CN=mail.example.test", leaf.Subject.String())
+				assert.True(t, leaf.NotAfter.After(time.Now()))
+				assert.NotZero(t, p.tls.CipherSuite)
 			} else {
-				assert.ErrorIs(t, r.Err, tc.wantErr)
-				assert.False(t, r.Ready())
+				require.ErrorIs(t, p.err, tc.wantErr, "Negotiate's error")
+				assert.ErrorIs(t, p.attempt.Err, tc.wantErr)
+				assert.Equal(t, tc.wantStage[len(tc.wantStage)-1], p.attempt.Stage)
 			}
-			tc.check(t, r)
-			assert.Positive(t, r.Elapsed)
+			tc.check(t, p)
+			assert.Positive(t, p.attempt.Elapsed)
 
-			var verbs []string
-			for _, c := range srv.Commands() {
-				verb, _, _ := strings.Cut(c.Line, " ")
-				verbs = append(verbs, strings.ToUpper(verb))
-			}
-			assert.NotContains(t, verbs, "AUTH", "a probe never authenticates")
-			assert.NotContains(t, verbs, "HELO")
-			assert.NotContains(t, verbs, "MAIL")
+			v := upperVerbs(srv)
+			assert.NotContains(t, v, "AUTH", "a probe never authenticates")
+			assert.NotContains(t, v, "HELO")
+			assert.NotContains(t, v, "MAIL")
 			if tc.wantQuit {
-				require.NotEmpty(t, verbs)
-				assert.Equal(t, "QUIT", verbs[len(verbs)-1])
+				require.NotEmpty(t, v)
+				assert.Equal(t, "QUIT", v[len(v)-1])
 			}
 			for _, c := range srv.Commands() {
 				if strings.HasPrefix(c.Line, "EHLO") {
@@ -203,24 +267,24 @@ func TestProbeCancel(t *testing.T) {
 	defer close(hold)
 	srv := smtptest.Start(t, smtptest.Config{}, smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS, HoldGreeting: hold})
 	ctx, cancel := context.WithCancel(context.Background())
-	r := negotiate.Probe(ctx, negotiate.Config{Dialer: srv.Dialer(), AttemptTimeout: time.Hour}, srv.Route(587),
-		func(stage string) {
-			if stage == string(negotiate.StageGreeting) {
+	p := probeOne(ctx, t, negotiate.Config{Dialer: srv.Dialer(), AttemptTimeout: time.Hour}, srv.Route(587),
+		func(s negotiate.Stage) {
+			if s == negotiate.StageGreeting {
 				cancel() // the server holds its greeting: only the cancel can end this
 			}
 		})
-	assert.ErrorIs(t, r.Err, context.Canceled)
-	assert.Equal(t, string(negotiate.StageGreeting), r.Stage)
-	assert.Equal(t, negotiate.ConnectOpen, r.Connect)
+	assert.ErrorIs(t, p.err, context.Canceled)
+	assert.True(t, p.connected)
+	assert.NoError(t, p.connErr)
 }
 
 func TestProbeConfigErrors(t *testing.T) {
-	r := negotiate.Probe(context.Background(), negotiate.Config{TLSConfig: &tls.Config{InsecureSkipVerify: true}},
+	p := probeOne(context.Background(), t, negotiate.Config{TLSConfig: &tls.Config{InsecureSkipVerify: true}},
 		negotiate.Route{Host: "mail.example.test", Port: 587}, nil)
-	assert.ErrorIs(t, r.Err, negotiate.ErrConfig)
-	r = negotiate.Probe(context.Background(), negotiate.Config{}, negotiate.Route{Host: "bad host", Port: 587}, nil)
-	assert.ErrorIs(t, r.Err, negotiate.ErrConfig)
-	assert.Equal(t, negotiate.ConnectFailed, r.Connect)
+	assert.ErrorIs(t, p.err, negotiate.ErrConfig)
+	p = probeOne(context.Background(), t, negotiate.Config{}, negotiate.Route{Host: "bad host", Port: 587}, nil)
+	assert.ErrorIs(t, p.err, negotiate.ErrConfig)
+	assert.False(t, p.connected, "nothing is dialled")
 }
 
 // TestProbeHostile: the probe keeps Negotiate's defences against a hostile server.
@@ -230,17 +294,15 @@ func TestProbeHostile(t *testing.T) {
 		script  []smtptest.Step
 		wantErr error
 		stage   negotiate.Stage
-		check   func(t *testing.T, r negotiate.RouteReport, srv *smtptest.Server)
+		check   func(t *testing.T, p *probed, srv *smtptest.Server)
 	}{
 		{
 			name: "reply pipelined ahead of STARTTLS",
 			script: []smtptest.Step{smtptest.Greet(), {Expect: "EHLO", Send: append(
 				smtptest.Reply(250, smtptest.DefaultHostname, "STARTTLS"), smtptest.Reply(220, "2.0.0 go ahead")...)}},
 			wantErr: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS,
-			check: func(t *testing.T, _ negotiate.RouteReport, srv *smtptest.Server) {
-				for _, c := range srv.Commands() {
-					assert.NotEqual(t, "STARTTLS", strings.ToUpper(c.Line), "the forged go-ahead is never asked for")
-				}
+			check: func(t *testing.T, _ *probed, srv *smtptest.Server) {
+				assert.NotContains(t, upperVerbs(srv), "STARTTLS", "the forged go-ahead is never asked for")
 			},
 		},
 		{
@@ -254,17 +316,18 @@ func TestProbeHostile(t *testing.T) {
 			script: []smtptest.Step{smtptest.Greet(), {Expect: "EHLO", Send: []byte("250-" + smtptest.DefaultHostname + "\r\n"),
 				Repeat: []byte("250-X-PADDING aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"), Count: 100000}},
 			wantErr: negotiate.ErrProtocol, stage: negotiate.StageEHLO,
-			check: func(t *testing.T, r negotiate.RouteReport, _ *smtptest.Server) {
-				assert.Nil(t, r.Extensions, "a reply cut by the cap is not reported as extensions")
+			check: func(t *testing.T, p *probed, _ *smtptest.Server) {
+				assert.Nil(t, p.ext, "a reply cut by the cap is not reported as extensions")
 			},
 		},
 		{
 			name:    "odd AUTH names before TLS",
 			script:  []smtptest.Step{smtptest.Greet(), smtptest.EHLO("AUTH PLAIN b@d LOGIN plain")},
 			wantErr: negotiate.ErrTLSUnavailable, stage: negotiate.StageEHLO,
-			check: func(t *testing.T, r negotiate.RouteReport, _ *smtptest.Server) {
-				assert.Equal(t, []string{"PLAIN", "LOGIN"}, r.Mechanisms(), "well-formed SASL names only, once each")
-				assert.True(t, r.ExtensionsBeforeTLS)
+			check: func(t *testing.T, p *probed, srv *smtptest.Server) {
+				assert.False(t, p.extOverTLS)
+				assert.Contains(t, p.ext, "AUTH", "the plaintext offer is reported")
+				assert.NotContains(t, upperVerbs(srv), "AUTH", "and never used")
 			},
 		},
 	}
@@ -273,12 +336,12 @@ func TestProbeHostile(t *testing.T) {
 			srv := smtptest.Start(t, smtptest.Config{}, smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS, Script: tc.script})
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
-			r := negotiate.Probe(ctx, negotiate.Config{Dialer: srv.Dialer(), TLSConfig: srv.ClientTLS()}, srv.Route(587), nil)
-			require.ErrorIs(t, r.Err, tc.wantErr)
-			assert.Equal(t, tc.stage, negotiate.Stage(r.Stage))
-			assert.False(t, r.Ready())
+			p := probeOne(ctx, t, negotiate.Config{Dialer: srv.Dialer(), TLSConfig: srv.ClientTLS()}, srv.Route(587), nil)
+			require.ErrorIs(t, p.err, tc.wantErr)
+			require.ErrorIs(t, p.attempt.Err, tc.wantErr)
+			assert.Equal(t, tc.stage, p.attempt.Stage)
 			if tc.check != nil {
-				tc.check(t, r, srv)
+				tc.check(t, p, srv)
 			}
 		})
 	}
@@ -320,9 +383,16 @@ func TestProbeModeTellsWhatNegotiateWouldDo(t *testing.T) {
 			defer cancel()
 			routes := srv.Routes(587, 465, 2525)
 			routes[0].Security = negotiate.STARTTLS
+			var mu sync.Mutex
+			done := map[negotiate.Route][]negotiate.Attempt{}
+			trace := &negotiate.Trace{Done: func(a negotiate.Attempt) {
+				mu.Lock()
+				defer mu.Unlock()
+				done[a.Route] = append(done[a.Route], a)
+			}}
 			res, err := negotiate.Negotiate(ctx, negotiate.Config{
 				Routes: routes, TLSConfig: srv.ClientTLS(), Dialer: d, LocalName: "probe.example.org",
-				AttemptTimeout: 500 * time.Millisecond, Probe: true, Credentials: plainCreds{},
+				AttemptTimeout: 500 * time.Millisecond, Probe: true, Credentials: plainCreds{}, Trace: trace,
 			})
 			var attempts []negotiate.Attempt
 			if tc.want != 0 {
@@ -350,6 +420,11 @@ func TestProbeModeTellsWhatNegotiateWouldDo(t *testing.T) {
 			for _, a := range attempts {
 				if a.Route.Port == tc.want {
 					assert.Equal(t, tc.waited, a.Waited > 0, "waited")
+				}
+				// Done has each route once, with the record the result holds (the
+				// winner's once its wait is known).
+				if assert.Len(t, done[a.Route], 1, "%s", a.Route) {
+					assert.Equal(t, a, done[a.Route][0])
 				}
 			}
 			assert.Empty(t, srv.AuthCommands(), "a probe never authenticates")

@@ -76,6 +76,8 @@ type leg struct {
 	// grace is when a ready, less preferred route stops waiting for this one; set the
 	// first time one does.
 	grace time.Time
+	// reported: Trace.Done has had this leg's record (a probe reports each as it ends).
+	reported bool
 }
 
 // event is what a route's goroutine reports: TCP up, then its end (ready or failed).
@@ -131,7 +133,7 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 				r.startNext()
 			}
 		case ev := <-r.events:
-			if l := r.apply(ev); l != nil && IsFinal(l.a.err) {
+			if l := r.apply(ev); l != nil && isFinal(l.a.err) {
 				r.abandon(nil, ErrAbandoned)
 				return nil, n.failure(r.records())
 			}
@@ -153,7 +155,9 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 // runProbe is run for Config.Probe: the same race, decided by the same rules, but no
 // route is abandoned. Once the decision is made (the winner, or a failure that would end
 // negotiation) every route not yet started starts, for the report, and the result comes
-// when every route has ended. Ready routes say QUIT; nobody authenticates.
+// when every route has ended. Ready routes say QUIT; nobody authenticates. Trace.Done
+// gets each route's record as it ends; a ready route's waits for the decision, which
+// sets how long the winner waited.
 func (n *negotiation) runProbe(r *race) (*Result, error) {
 	var decided, stopped *leg
 	startAll := func() {
@@ -168,12 +172,15 @@ func (n *negotiation) runProbe(r *race) (*Result, error) {
 				r.startNext()
 			}
 		case ev := <-r.events:
-			if l := r.apply(ev); l != nil && IsFinal(l.a.err) && decided == nil && stopped == nil {
+			l := r.apply(ev)
+			if l != nil && isFinal(l.a.err) && decided == nil && stopped == nil {
 				stopped = l
 				startAll()
 			}
+			r.reportEnded(decided != nil || stopped != nil)
 		case <-r.ctx.Done():
 			r.abandon(nil, nil)
+			r.reportEnded(true)
 			return nil, n.failure(r.records())
 		}
 		if decided != nil || stopped != nil {
@@ -182,17 +189,30 @@ func (n *negotiation) runProbe(r *race) (*Result, error) {
 		if w, wait := r.pick(time.Now()); w != nil {
 			decided = w
 			r.noteWait(w)
+			r.reportEnded(true)
 			startAll()
 		} else if !r.lost() {
 			r.arm(wait)
 		}
 	}
 	r.wg.Wait() // every ready route has said QUIT
+	r.reportEnded(true)
 	if decided == nil {
 		return nil, n.failure(r.records())
 	}
 	a := decided.a
 	return &Result{Route: a.route, Attempts: r.records()}, nil
+}
+
+// reportEnded gives Trace.Done the record of every leg that has ended and not been
+// reported: failed ones at once, ready ones once the race is decided.
+func (r *race) reportEnded(decided bool) {
+	for _, l := range r.legs[:r.start] {
+		if !l.reported && (l.state == failed || l.state == ready && decided) {
+			l.reported = true
+			r.n.cfg.Trace.done(l.a.record())
+		}
+	}
 }
 
 // startNext starts the next route when the race allows: there is one, none is ready yet
@@ -385,12 +405,15 @@ func (r *race) noteWait(w *leg) {
 }
 
 // records lists the started routes' attempts in the order tried, and reports each to the
-// trace.
+// trace that has not been yet.
 func (r *race) records() []Attempt {
 	out := make([]Attempt, 0, r.start)
 	for _, l := range r.legs[:r.start] {
 		rec := l.a.record()
-		r.n.cfg.Trace.done(rec)
+		if !l.reported {
+			l.reported = true
+			r.n.cfg.Trace.done(rec)
+		}
 		out = append(out, rec)
 	}
 	return out

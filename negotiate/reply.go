@@ -130,7 +130,7 @@ func (t *replyTracker) failure() error {
 
 // parseReplyLine reads one SMTP reply line, "250-text" or "421 text" (RFC 5321 §4.2):
 // a code from 200 to 599, then a space, a hyphen or the end of the line. It returns nil
-// for anything else. The text is kept as sent; Sanitize it before showing it.
+// for anything else. The text is kept as sent; safetext.Clean it before showing it.
 func parseReplyLine(line []byte) *textproto.Error {
 	if len(line) < 3 || line[0] < '2' || line[0] > '5' || !isDigit(line[1]) || !isDigit(line[2]) {
 		return nil

@@ -5,6 +5,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/smtpport/smtpport/internal/safetext"
 )
 
 // Security is how a route reaches TLS.
@@ -110,7 +112,7 @@ func shortText(s string, max int) string {
 	if len(s) > max {
 		s = s[:max] + "…"
 	}
-	return Sanitize(s)
+	return safetext.Clean(s)
 }
 
 // ParseRoute reads the String form back: "host:port/starttls" or "host:port/tls".

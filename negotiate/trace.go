@@ -3,6 +3,8 @@ package negotiate
 import (
 	"crypto/tls"
 	"time"
+
+	"github.com/smtpport/smtpport/internal/safetext"
 )
 
 // Trace receives events as each route is negotiated, in the style of net/http/httptrace:
@@ -23,8 +25,9 @@ type Trace struct {
 	// TLS is called when a TLS handshake ends. cs carries the server's certificates even
 	// when verification failed (err is then a *tls.CertificateVerificationError).
 	TLS func(r Route, cs tls.ConnectionState, err error)
-	// Done is called once per started route with its final record; for the winner, after
-	// authentication.
+	// Done is called once per started route with its final record: for the winner, after
+	// authentication; in a probe (Config.Probe), as each route ends, a ready one's once
+	// the race is decided.
 	Done func(a Attempt)
 }
 
@@ -42,7 +45,7 @@ func (t *Trace) connected(r Route, took time.Duration, err error) {
 
 func (t *Trace) greeting(r Route, text string) {
 	if t != nil && t.Greeting != nil {
-		t.Greeting(r, Sanitize(text))
+		t.Greeting(r, safetext.Clean(text))
 	}
 }
 

@@ -101,7 +101,7 @@ func (n *negotiation) walk(ctx context.Context, a *attempt, up func()) {
 		switch {
 		case c == nil:
 			raw.Close()
-		case n.probe && !IsFinal(err) && !a.tlsUp && ctx.Err() == nil:
+		case n.probe && !isFinal(err) && !a.tlsUp && ctx.Err() == nil:
 			quit(ctx, c, tap) // a plaintext-only port, or STARTTLS refused: part politely
 		default:
 			c.Close()

@@ -118,7 +118,7 @@ type step struct {
 // host name (at most 253 bytes, labels of 1 to 63 letters, digits and hyphens, at least
 // two labels, not an IP address); records that are not are dropped, and the step's error
 // or Evidence says why. Every string that reaches the result (Evidence, StepErrors, the
-// preset's Name, Username, Docs and Note) is sanitised like negotiate.Sanitize (control
+// preset's Name, Username, Docs and Note) is sanitised like the engine's server text (control
 // and format characters such as U+009B and U+202E become '?') and capped in length.
 //
 // The network steps run concurrently. The answer is the highest-priority step that

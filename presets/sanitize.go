@@ -3,8 +3,8 @@ package presets
 import (
 	"fmt"
 	"strings"
-	"unicode"
-	"unicode/utf8"
+
+	"github.com/smtpport/smtpport/internal/safetext"
 )
 
 // Caps for text that came from DNS or HTTP, applied where it leaves Discover.
@@ -15,29 +15,9 @@ const (
 	maxPresetField = 256  // Preset.Name, Username, Docs and Note of a discovered preset
 )
 
-// clean makes untrusted text safe for an error string, a log line or a terminal, by the
-// rules of negotiate.Sanitize with a cap of max bytes: line breaks and tabs become
-// spaces, every other rune that is not graphic (C0 and C1 controls such as U+009B, bidi
-// overrides such as U+202E, zero-width and private-use characters) and invalid UTF-8
-// become '?', and text past max is cut and marked with "…".
-func clean(s string, max int) string {
-	var b strings.Builder
-	for i, r := range s {
-		if i >= max {
-			b.WriteString("…")
-			break
-		}
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case r == utf8.RuneError || !unicode.IsGraphic(r):
-			b.WriteByte('?')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// clean makes untrusted text safe for an error string, a log line or a terminal and caps
+// it at max bytes, by the rules the engine uses (safetext.Cap).
+func clean(s string, max int) string { return safetext.Cap(s, max) }
 
 // quoteUntrusted is an untrusted name for an error: sanitised, short, in quotes.
 func quoteUntrusted(s string) string {

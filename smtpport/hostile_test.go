@@ -203,24 +203,25 @@ func TestHostileTyped(t *testing.T) {
 
 // hostileReport is a probe report as an engine that sanitised nothing would return it:
 // the command must make it safe on its own, at the point of printing.
-func hostileReport(port int) negotiate.RouteReport {
+func hostileReport(port int) routeReport {
 	host := "mail\u202e" + hostileText + ".example.test"
-	return negotiate.RouteReport{
+	return routeReport{
 		Route:    negotiate.Route{Host: host, Port: port, Security: negotiate.ImplicitTLS},
-		Connect:  negotiate.ConnectOpen,
+		Connect:  connectOpen,
 		Greeting: "220 " + hostileText + " " + longName,
-		TLS: &negotiate.TLSInfo{Version: 0x0304, Certificate: &negotiate.Certificate{
+		started:  true,
+		TLS: &tlsInfo{Version: 0x0304, Certificate: &certificate{
 			Subject: "CN=" + hostileText, Issuer: "CN=" + longName, DNSNames: []string{escHost, longName},
 		}, VerifyError: errors.New("x509: certificate is valid for " + escHost + ", " + longName)},
-		Extensions: []negotiate.Extension{{Keyword: "X-" + hostileText}, {Keyword: "AUTH", Params: "PLAIN \u202eLOGIN"}, {Keyword: "SIZE", Params: longName}},
+		Extensions: []extension{{Keyword: "X-" + hostileText}, {Keyword: "AUTH", Params: "PLAIN \u202eLOGIN"}, {Keyword: "SIZE", Params: longName}},
 		Stage:      hostileText,
-		Stages:     []negotiate.StageTime{{Stage: hostileText}},
+		Stages:     []stageTime{{Stage: hostileText}},
 		Err:        fmt.Errorf("%w: %s %s", negotiate.ErrCertificate, hostileText, longName),
 	}
 }
 
 func TestRenderDefusesWhatTheEngineGives(t *testing.T) {
-	reps := []negotiate.RouteReport{hostileReport(465), hostileReport(2465)}
+	reps := []routeReport{hostileReport(465), hostileReport(2465)}
 	reps[1].Route.Host = "other" + hostileText
 	tg := target{name: "t", candidates: []candidate{{route: reps[0].Route, dial: true}, {route: reps[1].Route, dial: true}}}
 
@@ -231,7 +232,8 @@ func TestRenderDefusesWhatTheEngineGives(t *testing.T) {
 		prog.finished(i, r)
 	}
 	prog.close()
-	v := decide(tg, reps)
+	v := decide(tg, probeRun{reps: reps, err: &negotiate.Error{Attempts: []negotiate.Attempt{
+		{Route: reps[0].Route, Err: reps[0].Err}, {Route: reps[1].Route, Err: reps[1].Err}}}})
 	sayf(&text, "Verdict: %s", v.line)
 	assertSafeOutput(t, result{stdout: text.String()}, false)
 	assert.Contains(t, text.String(), "?gnp.exe?", "shown, defused")

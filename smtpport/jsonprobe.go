@@ -51,6 +51,7 @@ type jsonTLS struct {
 	Subject     string    `json:"subject,omitempty"`
 	Issuer      string    `json:"issuer,omitempty"`
 	DNSNames    []string  `json:"dns_names,omitempty"`
+	IPAddresses []string  `json:"ip_addresses,omitempty"` // IP SANs
 	NotAfter    time.Time `json:"not_after,omitzero"`
 }
 
@@ -80,7 +81,7 @@ type jsonAuth struct {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-func toJSONProbe(t target, reps []negotiate.RouteReport, v verdict) jsonProbe {
+func toJSONProbe(t target, reps []routeReport, v verdict) jsonProbe {
 	out := jsonProbe{Target: safe(t.name), Routes: make([]jsonRouteInfo, len(reps)), Verdict: oneLine(v.line)}
 	if v.choice != nil {
 		c := toJSONRoute(*v.choice)
@@ -92,7 +93,7 @@ func toJSONProbe(t target, reps []negotiate.RouteReport, v verdict) jsonProbe {
 	return out
 }
 
-func toJSONRouteInfo(r negotiate.RouteReport, dial bool) jsonRouteInfo {
+func toJSONRouteInfo(r routeReport, dial bool) jsonRouteInfo {
 	j := jsonRouteInfo{
 		Host: safe(r.Route.Host), Port: r.Route.Port, Security: r.Route.Security.String(),
 		Status: status(r), Dial: dial,
@@ -125,6 +126,9 @@ func toJSONRouteInfo(r negotiate.RouteReport, dial bool) jsonRouteInfo {
 			jt.Subject, jt.Issuer, jt.NotAfter = safe(c.Subject), safe(c.Issuer), c.NotAfter.UTC()
 			if len(c.DNSNames) > 0 {
 				jt.DNSNames = safeList(c.DNSNames)
+			}
+			if len(c.IPAddresses) > 0 {
+				jt.IPAddresses = safeList(c.IPAddresses)
 			}
 		}
 		j.TLS = jt

@@ -5,20 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/smtpport/smtpport/negotiate"
 )
 
 const probeUsage = `Usage: smtpport probe [flags] TARGET
 
-Tries every candidate route of TARGET in parallel and reports, for each: whether TCP
+Races the candidate routes of TARGET as smtpport.Dial would (same head starts, same
+bounded preference), runs every route to its end, and reports, for each: whether TCP
 connects (open, refused, or no answer: likely blocked by a firewall or ISP, with the time
 waited), the server's greeting, the security reached (STARTTLS or implicit TLS), the TLS
-version and cipher, the certificate (subject, issuer, expiry, verification), the EHLO
-extensions (AUTH mechanisms, SIZE, PIPELINING, 8BITMIME, SMTPUTF8) and the time of each
-stage. Then one verdict: the route smtpport.Dial would choose and why, or why none works.
+version and cipher, the certificate (subject, issuer, names, IP addresses, expiry,
+verification), the EHLO extensions (AUTH mechanisms, SIZE, PIPELINING, 8BITMIME, SMTPUTF8)
+and the time of each stage. Then one verdict: the route smtpport.Dial would choose and
+after how long, or why none works.
 
 It sends EHLO, STARTTLS and QUIT only. Credentials are sent only with --auth, and only
 on the chosen route after its TLS is verified.
@@ -106,12 +105,12 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 	if !*asJSON {
 		prog = newProgress(e.stdout, e.terminal, t)
 	}
-	reps := probeAll(ctx, t, settings, prog)
+	run := probeAll(ctx, t, settings, prog)
 	if prog != nil {
 		prog.close()
 	}
-	v := decide(t, reps)
-	if t.suggestion != "" && v.choice == nil && allNoHost(t, reps) {
+	v := decide(t, run)
+	if t.suggestion != "" && v.choice == nil && allNoHost(t, run.reps) {
 		v.line = strings.TrimSuffix(v.line, ".") + "; " + t.suggestion + " is a preset: did you mean 'smtpport probe " + t.suggestion + "'?"
 	}
 
@@ -120,13 +119,13 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 		authResult, v = authenticate(ctx, t, secret, settings, v)
 	}
 	if *asJSON {
-		out := toJSONProbe(t, reps, v)
+		out := toJSONProbe(t, run.reps, v)
 		out.Auth = authResult
 		if code := writeJSON(e, out); code != exitOK {
 			return code
 		}
 	} else {
-		renderReport(e.stdout, t, reps, time.Now())
+		renderReport(e.stdout, t, run.reps, time.Now())
 		fmt.Fprintln(e.stdout)
 		if authResult != nil {
 			renderAuth(e, authResult)
@@ -137,28 +136,6 @@ func runProbe(ctx context.Context, args []string, e *env) int {
 		return exitFail
 	}
 	return exitOK
-}
-
-// probeAll probes every candidate at once and returns the reports in the candidates'
-// order. Every probe has ended when it returns.
-func probeAll(ctx context.Context, t target, s connectSettings, prog *progress) []negotiate.RouteReport {
-	cfg := negotiate.Config{TLSConfig: s.tls, Dialer: s.dialer, AttemptTimeout: s.timeout}
-	reps := make([]negotiate.RouteReport, len(t.candidates))
-	var wg sync.WaitGroup
-	for i, c := range t.candidates {
-		wg.Go(func() {
-			var onStage func(string)
-			if prog != nil {
-				onStage = func(stage string) { prog.stage(i, stage) }
-			}
-			reps[i] = negotiate.Probe(ctx, cfg, c.route, onStage)
-			if prog != nil {
-				prog.finished(i, reps[i])
-			}
-		})
-	}
-	wg.Wait()
-	return reps
 }
 
 // authenticate runs the real negotiation with credentials on the probed routes and
@@ -189,9 +166,9 @@ func renderAuth(e *env, a *jsonAuth) {
 
 // allNoHost reports whether every route Dial would use failed because its host name
 // does not resolve.
-func allNoHost(t target, reps []negotiate.RouteReport) bool {
+func allNoHost(t target, reps []routeReport) bool {
 	for i, c := range t.candidates {
-		if c.dial && reps[i].Connect != negotiate.ConnectNoHost {
+		if c.dial && reps[i].Connect != connectNoHost {
 			return false
 		}
 	}

@@ -41,6 +41,7 @@ type probeJSON struct {
 			Subject     string    `json:"subject"`
 			Issuer      string    `json:"issuer"`
 			DNSNames    []string  `json:"dns_names"`
+			IPAddresses []string  `json:"ip_addresses"`
 			NotAfter    time.Time `json:"not_after"`
 		} `json:"tls"`
 		EHLO *struct {
@@ -100,6 +101,7 @@ func TestProbeRoutes(t *testing.T) {
 		wantChoice int // port, 0 for none
 		wantStatus map[int]string
 		verdict    string
+		timeout    string // --timeout when not the default for the case
 	}{
 		{
 			name: "all healthy", wantChoice: 587,
@@ -142,6 +144,16 @@ func TestProbeRoutes(t *testing.T) {
 			verdict: "never sends in plaintext",
 		},
 		{
+			name: "587 stalls after its greeting: 465 after a bounded wait",
+			endpoints: []smtptest.Endpoint{
+				{Port: 587, Security: negotiate.STARTTLS, Script: []smtptest.Step{smtptest.Greet(), {Hang: true}}},
+				{Port: 465, Security: negotiate.ImplicitTLS},
+				{Port: 2525, Security: negotiate.STARTTLS},
+			},
+			timeout: "2s", wantChoice: 465, wantStatus: map[int]string{587: "unreachable", 465: "ok", 2525: "ok"},
+			verdict: "then waited ",
+		},
+		{
 			name:       "routes in the order given",
 			args:       []string{"mail.example.test:465/tls", "mail.example.test:587/starttls"},
 			wantChoice: 465, wantStatus: map[int]string{465: "ok", 587: "ok"},
@@ -165,6 +177,9 @@ func TestProbeRoutes(t *testing.T) {
 				if b == netsim.Blackhole {
 					timeout = "3s"
 				}
+			}
+			if tc.timeout != "" {
+				timeout = tc.timeout
 			}
 			r := w.run(t, runOpts{}, append([]string{"probe", "--json", "--timeout", timeout}, args...)...)
 			assert.Equal(t, tc.wantCode, r.code, "stderr: %s", r.stderr)
@@ -317,10 +332,12 @@ func TestProbeText(t *testing.T) {
 				"mail.example.test:25/starttls  no-tls  (relay port, not used by Dial)",
 				"starttls     NOT offered",
 				"timing       dial ",
-				"Verdict: Dial would use mail.example.test:465/tls: the most preferred route that reached verified TLS 1.3 (587/starttls: no answer).",
 			} {
 				assert.Contains(t, out, want)
 			}
+			// 465 starts after 587's head start and wins as soon as it is ready: 587 is
+			// still in connect, and a ready route never waits for one in connect.
+			assert.Regexp(t, `Verdict: Dial would use mail.example.test:465/tls after [0-9.]+m?s \(started at [0-9.]+ms, ready [0-9.µ]+m?s later\): verified TLS 1.3 \(587/starttls: no answer\).\n$`, out)
 			assert.Regexp(t, `tcp          no answer after [0-9.]+m?s \(likely blocked by a firewall or ISP\)`, out)
 			assert.Regexp(t, `(\n|\x1b\[2K)  587/starttls   no-answer   no answer in [0-9.]+m?s: blocked by a firewall or ISP\?\n`, out)
 			assert.Regexp(t, `(\n|\x1b\[2K)  465/tls        ok          verified TLS 1.3, AUTH PLAIN LOGIN, [0-9.]+m?s\n`, out)
@@ -590,4 +607,28 @@ func TestProbeAuthMechanism(t *testing.T) {
 	auths := srv.AuthCommands()
 	require.NotEmpty(t, auths)
 	assert.True(t, strings.HasPrefix(auths[0].Line, "AUTH LOGIN"), auths[0].Line)
+}
+
+// TestProbeShowsIPSANs: a certificate's IP addresses are shown beside its names, in the
+// report and in JSON, whether or not it verified.
+func TestProbeShowsIPSANs(t *testing.T) {
+	ca, err := smtptest.NewCA()
+	require.NoError(t, err)
+	cert, err := ca.Issue([]string{smtptest.DefaultHostname, "192.0.2.25", "2001:db8::25"}, smtptest.CertOptions{})
+	require.NoError(t, err)
+	w := newWorldCA(t, ca, smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, Certificate: &cert})
+	target := smtptest.DefaultHostname + ":465/tls"
+
+	r := w.run(t, runOpts{}, "probe", "--json", target)
+	require.Equal(t, 0, r.code, r.stderr)
+	out := decodeProbe(t, r)
+	require.Len(t, out.Routes, 1)
+	require.NotNil(t, out.Routes[0].TLS)
+	assert.Equal(t, []string{smtptest.DefaultHostname}, out.Routes[0].TLS.DNSNames)
+	assert.Equal(t, []string{"192.0.2.25", "2001:db8::25"}, out.Routes[0].TLS.IPAddresses)
+
+	r = w.run(t, runOpts{}, "probe", target)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "names "+smtptest.DefaultHostname+"\n")
+	assert.Contains(t, r.stdout, "IP addresses 192.0.2.25 2001:db8::25\n")
 }

@@ -93,7 +93,7 @@ func (p *progress) stage(i int, stage string) {
 }
 
 // finished records route i's outcome.
-func (p *progress) finished(i int, r negotiate.RouteReport) {
+func (p *progress) finished(i int, r routeReport) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.done[i] = safe(fmt.Sprintf("%-11s %s", status(r), summary(r)))
@@ -151,6 +151,8 @@ func waiting(stage string) string {
 		return "STARTTLS…"
 	case negotiate.StageTLS:
 		return "TLS handshake…"
+	case negotiate.StageReady:
+		return "ready…" // waiting for the race's decision
 	}
 	return stage + "…"
 }

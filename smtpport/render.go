@@ -17,7 +17,7 @@ var keyExtensions = []string{"SIZE", "PIPELINING", "8BITMIME", "SMTPUTF8"}
 // renderReport writes the detailed block of every route, in the candidates' order. Every
 // line goes through sayf: greetings, EHLO keywords, certificate names and errors come
 // from the server.
-func renderReport(w io.Writer, t target, reps []negotiate.RouteReport, now time.Time) {
+func renderReport(w io.Writer, t target, reps []routeReport, now time.Time) {
 	for i, c := range t.candidates {
 		r := reps[i]
 		fmt.Fprintln(w)
@@ -30,7 +30,7 @@ func renderReport(w io.Writer, t target, reps []negotiate.RouteReport, now time.
 			sayf(w, "  %-12s %s", name, fmt.Sprintf(format, args...))
 		}
 		switch r.Connect {
-		case negotiate.ConnectOpen:
+		case connectOpen:
 			field("tcp", "open in %s", duration(r.ConnectTime))
 		case "":
 		default:
@@ -69,25 +69,25 @@ func renderReport(w io.Writer, t target, reps []negotiate.RouteReport, now time.
 			field("timing", "%s", timingLine(r))
 		}
 		// Refused and blackholed routes are said in full by the tcp line.
-		if r.Err != nil && r.Connect != negotiate.ConnectRefused && r.Connect != negotiate.ConnectNoAnswer {
+		if r.Err != nil && r.Connect != connectRefused && r.Connect != connectNoAnswer {
 			field("error", "%s", oneLine(r.Err.Error()))
 		}
 	}
 }
 
-func connectPhrase(r negotiate.RouteReport) string {
+func connectPhrase(r routeReport) string {
 	switch r.Connect {
-	case negotiate.ConnectRefused:
+	case connectRefused:
 		return "refused after " + duration(r.ConnectTime)
-	case negotiate.ConnectNoAnswer:
+	case connectNoAnswer:
 		return "no answer after " + duration(r.ConnectTime) + " (likely blocked by a firewall or ISP)"
-	case negotiate.ConnectNoHost:
+	case connectNoHost:
 		return "not tried: the host name does not resolve"
 	}
 	return "failed after " + duration(r.ConnectTime)
 }
 
-func renderTLS(field func(string, string, ...any), r negotiate.RouteReport, now time.Time) {
+func renderTLS(field func(string, string, ...any), r routeReport, now time.Time) {
 	info := r.TLS
 	parts := []string{}
 	if info.Version != 0 {
@@ -106,6 +106,9 @@ func renderTLS(field func(string, string, ...any), r negotiate.RouteReport, now 
 		field("certificate", "%s, issued by %s", c.Subject, c.Issuer)
 		if len(c.DNSNames) > 0 {
 			field("", "names %s", strings.Join(safeList(c.DNSNames), " "))
+		}
+		if len(c.IPAddresses) > 0 {
+			field("", "IP addresses %s", strings.Join(safeList(c.IPAddresses), " "))
 		}
 		field("", "expires %s (%s)", c.NotAfter.UTC().Format("2006-01-02 15:04 MST"), expiry(c.NotAfter, now))
 	}
@@ -134,7 +137,7 @@ func expiry(t, now time.Time) string {
 }
 
 // extensionsLine lists the EHLO extensions except AUTH, then the key ones missing.
-func extensionsLine(r negotiate.RouteReport) string {
+func extensionsLine(r routeReport) string {
 	var have []string
 	for _, e := range r.Extensions {
 		if e.Keyword == "AUTH" {
@@ -157,7 +160,7 @@ func extensionsLine(r negotiate.RouteReport) string {
 }
 
 // timingLine is "dial 0.3ms, greeting 0.2ms, ... = 3.1ms".
-func timingLine(r negotiate.RouteReport) string {
+func timingLine(r routeReport) string {
 	parts := make([]string, len(r.Stages))
 	for i, s := range r.Stages {
 		parts[i] = s.Stage + " " + duration(s.Duration)

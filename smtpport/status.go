@@ -26,19 +26,19 @@ const (
 )
 
 // status sorts a report into one word.
-func status(r negotiate.RouteReport) string {
+func status(r routeReport) string {
 	switch {
 	case r.Ready():
 		return statusOK
 	case errors.Is(r.Err, negotiate.ErrConfig):
 		return statusError
-	case r.Connect == negotiate.ConnectRefused:
+	case r.Connect == connectRefused:
 		return statusRefused
-	case r.Connect == negotiate.ConnectNoAnswer:
+	case r.Connect == connectNoAnswer:
 		return statusNoAnswer
-	case r.Connect == negotiate.ConnectNoHost:
+	case r.Connect == connectNoHost:
 		return statusNoHost
-	case r.Connect == negotiate.ConnectFailed:
+	case r.Connect == connectFailed:
 		return statusConnectFailed
 	case errors.Is(r.Err, negotiate.ErrCertificate):
 		return statusBadCertificate
@@ -53,7 +53,7 @@ func status(r negotiate.RouteReport) string {
 }
 
 // statusPhrase is a status for a sentence: "no answer", "bad certificate".
-func statusPhrase(r negotiate.RouteReport) string {
+func statusPhrase(r routeReport) string {
 	switch s := status(r); s {
 	case statusNoTLS:
 		return "no TLS"
@@ -68,7 +68,7 @@ func statusPhrase(r negotiate.RouteReport) string {
 
 // summary is the one-line outcome of a route, after its status word. It holds server
 // text: print it through safe.
-func summary(r negotiate.RouteReport) string {
+func summary(r routeReport) string {
 	switch status(r) {
 	case statusOK:
 		s := "verified " + tls.VersionName(r.TLS.Version)

@@ -103,7 +103,9 @@ func resolveRoutes(args []string) (target, error) {
 		t.preset.Routes = routes
 	}
 	for _, r := range t.preset.Routes {
-		t.candidates = append(t.candidates, candidate{route: r, dial: true})
+		if !slices.ContainsFunc(t.candidates, func(c candidate) bool { return c.route == r }) {
+			t.candidates = append(t.candidates, candidate{route: r, dial: true}) // a route once
+		}
 	}
 	if host := t.preset.Routes[0].Host; len(args) == 1 && slices.Equal(t.preset.Routes, presets.Custom(host).Routes) {
 		// A bare host of no known provider: say what the name may have meant, and show

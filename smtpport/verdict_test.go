@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"fmt"
 	"net"
 	"testing"
+	"time"
 
 	"github.com/smtpport/smtpport/negotiate"
 	"github.com/smtpport/smtpport/presets"
@@ -40,68 +42,87 @@ type stringsBuilder struct{ b []byte }
 func (s *stringsBuilder) Write(p []byte) (int, error) { s.b = append(s.b, p...); return len(p), nil }
 func (s *stringsBuilder) String() string              { return string(s.b) }
 
-// ready and failed build reports for decide without a server.
-func ready(port int, sec negotiate.Security, auth string) negotiate.RouteReport {
-	r := negotiate.RouteReport{
-		Route:   negotiate.Route{Host: "h.example", Port: port, Security: sec},
-		Connect: negotiate.ConnectOpen,
-		TLS:     &negotiate.TLSInfo{Version: tls.VersionTLS13, Verified: true},
+// ready and failed build reports for decide without a server; at is the attempt's
+// Offset, took its time to ready.
+func ready(port int, sec negotiate.Security, auth string, at, took time.Duration) routeReport {
+	route := negotiate.Route{Host: "h.example", Port: port, Security: sec}
+	r := routeReport{
+		Route: route, Connect: connectOpen, started: true, Stage: string(negotiate.StageReady),
+		TLS:     &tlsInfo{Version: tls.VersionTLS13, Verified: true},
+		Attempt: negotiate.Attempt{Route: route, Stage: negotiate.StageReady, Offset: at, Ready: took, Elapsed: took},
 	}
 	if auth != "" {
-		r.Extensions = []negotiate.Extension{{Keyword: "AUTH", Params: auth}}
+		r.Extensions = []extension{{Keyword: "AUTH", Params: auth}}
 	}
 	return r
 }
 
-func failed(port int, sec negotiate.Security, connect negotiate.ConnectResult, err error) negotiate.RouteReport {
-	return negotiate.RouteReport{Route: negotiate.Route{Host: "h.example", Port: port, Security: sec}, Connect: connect, Err: err}
-}
-
-// certFailure is a real final certificate error, made by probing nothing: Probe's
-// errors are the only way to get one outside the negotiate package.
-func certFailure(t *testing.T) negotiate.RouteReport {
-	t.Helper()
-	w := newWorld(t)
-	r := negotiate.Probe(context.Background(), negotiate.Config{Dialer: w.dialer}, w.srv.Route(465), nil)
-	require.ErrorIs(t, r.Err, negotiate.ErrCertificate, "system roots do not know the test CA")
-	return r
+func failed(port int, sec negotiate.Security, connect connectResult, err error) routeReport {
+	route := negotiate.Route{Host: "h.example", Port: port, Security: sec}
+	return routeReport{Route: route, Connect: connect, Err: err, started: true, Stage: "dial", Elapsed: 3 * time.Millisecond,
+		Attempt: negotiate.Attempt{Route: route, Stage: negotiate.StageDial, Err: err, Elapsed: 3 * time.Millisecond}}
 }
 
 func TestDecide(t *testing.T) {
-	bad := certFailure(t)
-	bad.Route = negotiate.Route{Host: "h.example", Port: 465, Security: negotiate.ImplicitTLS}
-	refused := failed(587, negotiate.STARTTLS, negotiate.ConnectRefused, negotiate.ErrUnreachable)
+	bad := failed(465, negotiate.ImplicitTLS, connectOpen, fmt.Errorf("%w: server certificate rejected", negotiate.ErrCertificate))
+	refused := failed(587, negotiate.STARTTLS, connectRefused, negotiate.ErrUnreachable)
+	stalled := failed(587, negotiate.STARTTLS, connectOpen, fmt.Errorf("%w: no reply to EHLO", negotiate.ErrUnreachable))
+	ms := time.Millisecond
+	waited := ready(465, negotiate.ImplicitTLS, "PLAIN", 250*ms, 10*ms)
+	waited.Attempt.Waited = 300 * ms
+	late := ready(465, negotiate.ImplicitTLS, "PLAIN", 250*ms, 10*ms)
+	late.Attempt.Waited = time.Second
 	cases := []struct {
 		name       string
-		reps       []negotiate.RouteReport
+		reps       []routeReport
+		winner     int // port the engine picked; 0: it failed
 		wantPort   int
-		wantInLine string
+		wantInLine []string
 	}{
-		{name: "first ready wins", reps: []negotiate.RouteReport{ready(587, negotiate.STARTTLS, "PLAIN"), ready(465, negotiate.ImplicitTLS, "PLAIN")},
-			wantPort: 587, wantInLine: "Dial would use h.example:587/starttls: the most preferred route that reached verified TLS 1.3."},
-		{name: "failures are listed", reps: []negotiate.RouteReport{refused, ready(465, negotiate.ImplicitTLS, "PLAIN")},
-			wantPort: 465, wantInLine: "(587/starttls: refused)"},
-		{name: "no AUTH is a warning", reps: []negotiate.RouteReport{ready(587, negotiate.STARTTLS, "")},
-			wantPort: 587, wantInLine: "offers no AUTH after TLS"},
-		{name: "a bad certificate before a ready route stops Dial", reps: []negotiate.RouteReport{refused, bad, ready(2525, negotiate.STARTTLS, "PLAIN")},
-			wantInLine: "Dial stops at h.example:465/tls, bad certificate"},
-		{name: "a bad certificate after the ready route does not matter", reps: []negotiate.RouteReport{ready(587, negotiate.STARTTLS, "PLAIN"), bad},
-			wantPort: 587},
+		{name: "the engine's winner", reps: []routeReport{ready(587, negotiate.STARTTLS, "PLAIN", 0, 8*ms), ready(465, negotiate.ImplicitTLS, "PLAIN", 0, 5*ms)},
+			winner: 587, wantPort: 587, wantInLine: []string{"Dial would use h.example:587/starttls after 8ms: verified TLS 1.3."}},
+		{name: "failures are listed, the head start is in the time", reps: []routeReport{refused, ready(465, negotiate.ImplicitTLS, "PLAIN", 250*ms, 12*ms)},
+			winner: 465, wantPort: 465, wantInLine: []string{"after 262ms (started at 250ms, ready 12ms later): verified TLS 1.3 (587/starttls: refused)."}},
+		{name: "the wait for a stalled preferred route is in the time", reps: []routeReport{stalled, waited},
+			winner: 465, wantPort: 465, wantInLine: []string{"after 560ms (started at 250ms, ready 10ms later, then waited 300ms for 587/starttls)", "(587/starttls: unreachable)"}},
+		{name: "a preferred route ready past its grace is too late", reps: []routeReport{ready(587, negotiate.STARTTLS, "PLAIN", 0, 1500*ms), late},
+			winner: 465, wantPort: 465, wantInLine: []string{"Dial would use h.example:465/tls after 1.3s", "(587/starttls: ready only after 1.5s, too late)"}},
+		{name: "no AUTH is a warning", reps: []routeReport{ready(587, negotiate.STARTTLS, "", 0, 8*ms)},
+			winner: 587, wantPort: 587, wantInLine: []string{"offers no AUTH after TLS"}},
+		{name: "a bad certificate before a ready route stops Dial", reps: []routeReport{refused, bad, ready(2525, negotiate.STARTTLS, "PLAIN", 500*ms, 8*ms)},
+			wantInLine: []string{"Dial stops at h.example:465/tls after 3ms, bad certificate"}},
+		{name: "a bad certificate after the winner does not matter", reps: []routeReport{ready(587, negotiate.STARTTLS, "PLAIN", 0, 8*ms), bad},
+			winner: 587, wantPort: 587},
+		{name: "nothing works", reps: []routeReport{refused, failed(465, negotiate.ImplicitTLS, connectNoAnswer, negotiate.ErrUnreachable)},
+			wantInLine: []string{"no route works (587/starttls: refused; 465/tls: no answer): the submission ports look blocked"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := presets.Preset{Name: "h"}
+			run := probeRun{reps: tc.reps}
+			var attempts []negotiate.Attempt
 			for _, r := range tc.reps {
 				p.Routes = append(p.Routes, r.Route)
+				attempts = append(attempts, r.Attempt)
+				if r.Route.Port == tc.winner {
+					run.result = &negotiate.Result{Route: r.Route}
+				}
 			}
-			v := decide(presetTarget("h", "preset", p), tc.reps)
+			if run.result != nil {
+				run.result.Attempts = attempts
+			} else {
+				run.err = &negotiate.Error{Attempts: attempts}
+			}
+			v := decide(presetTarget("h", "preset", p), run)
 			if tc.wantPort == 0 {
 				assert.Nil(t, v.choice)
 			} else {
 				require.NotNil(t, v.choice)
 				assert.Equal(t, tc.wantPort, v.choice.Port)
 			}
-			assert.Contains(t, v.line, tc.wantInLine)
+			for _, want := range tc.wantInLine {
+				assert.Contains(t, v.line, want)
+			}
 		})
 	}
 }
