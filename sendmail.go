@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/smtpport/smtpport/internal/limits"
-	"github.com/smtpport/smtpport/negotiate"
+	"github.com/smtpport/smtpport/internal/safetext"
 	"github.com/smtpport/smtpport/presets"
 )
 
@@ -114,7 +114,7 @@ func crlf(msg []byte) []byte {
 }
 
 // sanitize makes server text safe for errors and terminals.
-func sanitize(s string) string { return negotiate.Sanitize(s) }
+func sanitize(s string) string { return safetext.Clean(s) }
 
 // unanswered reports that c's last message was complete on the wire without a reply.
 func unanswered(c *smtp.Client) bool {

@@ -89,9 +89,9 @@ func stalled(steps ...smtptest.Step) smtptest.Endpoint {
 
 var (
 	ok250    = smtptest.Reply(250, "2.0.0 OK")
-	never    = make(chan struct{}) // a server step waiting on it stops reading
+	never    = make(chan struct{})                                                                                // a server step waiting on it stops reading
 	bigBody  = bytes.Repeat([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n"), 1<<18) // 16 MiB
-	tinyBody = []byte(".") // on the wire: "..", then the final "."; the script reads both
+	tinyBody = []byte(".")                                                                                        // on the wire: "..", then the final "."; the script reads both
 	bodyLine = smtptest.Step{Expect: "."}
 )
 
