@@ -14,9 +14,9 @@ import (
 	"github.com/smtpport/smtpport/presets"
 )
 
-// DefaultPoolSize is the connections a Pool keeps without WithPoolSize: few enough for
+// defaultPoolSize is the connections a Pool keeps without WithPoolSize: few enough for
 // any provider's per-account concurrency.
-const DefaultPoolSize = 2
+const defaultPoolSize = 2
 
 const (
 	poolAttempts  = 4 // tries per message for temporary failures
@@ -26,7 +26,7 @@ const (
 	poolQuitTime  = 5 * time.Second  // the bound on a QUIT when a connection retires
 )
 
-// WithPoolSize sets how many connections a Pool keeps open at most (DefaultPoolSize); a
+// WithPoolSize sets how many connections a Pool keeps open at most (2 by default); a
 // preset's documented Connections limit lowers it.
 func WithPoolSize(n int) Option { return func(s *settings) { s.poolSize, s.poolSizeSet = n, true } }
 
@@ -81,7 +81,7 @@ func NewPool(p presets.Preset, opts ...Option) (*Pool, error) {
 	if _, err := s.auth.credentials(p.Mechanisms); err != nil {
 		return nil, err
 	}
-	size := DefaultPoolSize
+	size := defaultPoolSize
 	if s.poolSizeSet {
 		if s.poolSize < 1 {
 			return nil, fmt.Errorf("%w: pool size %d: must be at least 1", ErrConfig, s.poolSize)

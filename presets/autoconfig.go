@@ -15,16 +15,16 @@ import (
 	"github.com/smtpport/smtpport/negotiate"
 )
 
-// MaxAutoconfigSize caps an autoconfig document. Real ones are a few KiB; anything past
-// this is refused with ErrAutoconfigTooLarge rather than read.
-const MaxAutoconfigSize = 1 << 20
+// maxAutoconfigSize caps an autoconfig document. Real ones are a few KiB; anything past
+// this is refused with errAutoconfigTooLarge rather than read.
+const maxAutoconfigSize = 1 << 20
 
 // Autoconfig failures, wrapped with the URL (see Discovered.StepErrors).
 var (
-	// ErrAutoconfigTooLarge: the document is larger than MaxAutoconfigSize.
-	ErrAutoconfigTooLarge = errors.New("autoconfig document larger than 1 MiB")
-	// ErrAutoconfigMalformed: the document is not a clientConfig XML document.
-	ErrAutoconfigMalformed = errors.New("malformed autoconfig document")
+	// errAutoconfigTooLarge: the document is larger than maxAutoconfigSize.
+	errAutoconfigTooLarge = errors.New("autoconfig document larger than 1 MiB")
+	// errAutoconfigMalformed: the document is not a clientConfig XML document.
+	errAutoconfigMalformed = errors.New("malformed autoconfig document")
 )
 
 // autoconfigURLs are tried in order, https only: Thunderbird's two domain-hosted places.
@@ -97,12 +97,12 @@ func fetchAutoconfig(ctx context.Context, client *http.Client, url string, t tar
 	if resp.StatusCode != http.StatusOK {
 		return nil, "", fmt.Errorf("autoconfig %s: %w: HTTP status %s", url, ErrNotFound, resp.Status)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, MaxAutoconfigSize+1))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxAutoconfigSize+1))
 	if err != nil {
 		return nil, "", fmt.Errorf("autoconfig %s: %w", url, err)
 	}
-	if len(body) > MaxAutoconfigSize {
-		return nil, "", fmt.Errorf("autoconfig %s: %w", url, ErrAutoconfigTooLarge)
+	if len(body) > maxAutoconfigSize {
+		return nil, "", fmt.Errorf("autoconfig %s: %w", url, errAutoconfigTooLarge)
 	}
 	routes, username, err := parseAutoconfig(body, t)
 	if err != nil {
@@ -135,7 +135,7 @@ func parseAutoconfig(body []byte, t target) ([]negotiate.Route, string, error) {
 	var cc clientConfig
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&cc); err != nil {
-		return nil, "", fmt.Errorf("%w: %w", ErrAutoconfigMalformed, err)
+		return nil, "", fmt.Errorf("%w: %w", errAutoconfigMalformed, err)
 	}
 	var (
 		routes   []negotiate.Route

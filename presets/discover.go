@@ -20,9 +20,9 @@ const (
 	SourceGuess      = "guess"      // smtp.<domain> and mail.<domain>, not probed
 )
 
-// DefaultStepTimeout bounds each discovery step (one DNS lookup family or the autoconfig
+// defaultStepTimeout bounds each discovery step (one DNS lookup family or the autoconfig
 // fetches), the figure Thunderbird uses for its guesses.
-const DefaultStepTimeout = 10 * time.Second
+const defaultStepTimeout = 10 * time.Second
 
 // ErrNotFound is wrapped by a step that ran but found nothing usable, and by Discover
 // when no step answered.
@@ -79,7 +79,7 @@ func WithHTTPClient(client *http.Client) DiscoverOption {
 	return func(c *discoverConfig) { c.client = client }
 }
 
-// WithStepTimeout bounds each step (default DefaultStepTimeout). A step that times out
+// WithStepTimeout bounds each step (default 10 s). A step that times out
 // counts as not found, and lower-priority answers may then be used.
 func WithStepTimeout(d time.Duration) DiscoverOption {
 	return func(c *discoverConfig) { c.stepTimeout = d }
@@ -110,7 +110,7 @@ type step struct {
 // (RFC 8314, RFC 6186); an autoconfig document at https://autoconfig.<domain>/ then
 // https://<domain>/.well-known/; a guess of smtp.<domain> and mail.<domain>.
 //
-// Each network step is bounded by the step timeout (DefaultStepTimeout). The guess is
+// Each network step is bounded by the step timeout (10 s by default). The guess is
 // not probed: negotiation finds out which of its routes answers, with TLS verified for
 // each host as always.
 //
@@ -126,7 +126,7 @@ type step struct {
 // decided answer never waits for lower steps, which are cancelled. No goroutine outlives
 // Discover. When ctx ends first, the error wraps ctx.Err().
 func Discover(ctx context.Context, address string, opts ...DiscoverOption) (Discovered, error) {
-	cfg := discoverConfig{resolver: net.DefaultResolver, client: http.DefaultClient, stepTimeout: DefaultStepTimeout}
+	cfg := discoverConfig{resolver: net.DefaultResolver, client: http.DefaultClient, stepTimeout: defaultStepTimeout}
 	for _, opt := range opts {
 		opt(&cfg)
 	}

@@ -332,15 +332,15 @@ func TestDiscoverAutoconfigUntrustedHost(t *testing.T) {
 }
 
 func TestDiscoverAutoconfigErrors(t *testing.T) {
-	huge := strings.Repeat(" ", MaxAutoconfigSize)
+	huge := strings.Repeat(" ", maxAutoconfigSize)
 	for _, tc := range []struct {
 		name string
 		page http.HandlerFunc
 		want error
 	}{
-		{"oversized", xmlPage(strings.Replace(autoconfigDoc, "<clientConfig", huge+"<clientConfig", 1)), ErrAutoconfigTooLarge},
-		{"malformed", xmlPage("<clientConfig><emailProvider><outgoingServer"), ErrAutoconfigMalformed},
-		{"not xml", xmlPage("<html><body>hello</body></html>"), ErrAutoconfigMalformed},
+		{"oversized", xmlPage(strings.Replace(autoconfigDoc, "<clientConfig", huge+"<clientConfig", 1)), errAutoconfigTooLarge},
+		{"malformed", xmlPage("<clientConfig><emailProvider><outgoingServer"), errAutoconfigMalformed},
+		{"not xml", xmlPage("<html><body>hello</body></html>"), errAutoconfigMalformed},
 		{"bad port", xmlPage(strings.ReplaceAll(autoconfigDoc, "<port>", "<port>x")), ErrNotFound},
 		{"only plain", xmlPage(`<clientConfig><emailProvider><outgoingServer type="smtp"><hostname>smtp.example.com</hostname><port>25</port><socketType>plain</socketType></outgoingServer></emailProvider></clientConfig>`), ErrNotFound},
 		{"server error", func(rw http.ResponseWriter, _ *http.Request) { http.Error(rw, "boom", 500) }, ErrNotFound},
