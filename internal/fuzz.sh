@@ -1,8 +1,9 @@
 #!/bin/sh
 # fuzz.sh runs every go test -fuzz target in the module, one after the other, each for
 # a bounded time (FUZZTIME, default 10s). The targets cover every function that reads
-# server bytes before handoff: the STARTTLS tap, the EHLO reply tracker, capability
-# parsing, safetext.Clean and the whole pre-handoff handshake. A failing input is written to
+# server bytes before handoff (the STARTTLS tap, the EHLO reply tracker, capability
+# parsing, safetext.Clean, the whole pre-handoff handshake) and the layer after handoff
+# that finds the end of a message. A failing input is written to
 # the package's testdata/fuzz directory; commit it, and plain go test replays it.
 #
 #   internal/fuzz.sh            # from anywhere in the repository
