@@ -26,7 +26,10 @@ type settings struct {
 
 // WithTLSConfig sets the TLS settings, typically RootCAs for a private CA. ServerName is
 // always replaced by the route's host and MinVersion raised to TLS 1.2;
-// InsecureSkipVerify is refused.
+// InsecureSkipVerify is refused. Without a ClientSessionCache, TLS sessions are resumed
+// from a process-wide cache (per RootCAs pool, scoped per route) so a second Dial skips
+// the full handshake; set your own ClientSessionCache to replace it, or
+// SessionTicketsDisabled to turn resumption off.
 func WithTLSConfig(cfg *tls.Config) Option {
 	return func(s *settings) { s.cfg.TLSConfig = cfg }
 }
