@@ -16,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,7 +48,17 @@ func main() {
 	fixed := flag.Bool("fixed-stagger", false, "also run smtpport with the head start fixed at 250 ms")
 	poolMessages := flag.Int("pool", 0, "instead of Dials, measure pool throughput with this many messages per run")
 	poolRounds := flag.Int("pool-runs", 3, "runs per pool throughput cell")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process here")
 	flag.Parse()
+	if *cpuProfile != "" && !*serveMode {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if *fixed {
 		clients = append(clients, fixedStagger)
 	}
