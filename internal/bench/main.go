@@ -4,6 +4,7 @@
 // and one-way latency. It prints markdown. Run from internal/bench:
 //
 //	go run . -runs 20 -latency 0,5,25
+//	go run . -pool 2000    # messages/s: smtpport.Pool against a hand-written loop
 //
 // It is a nested module so that go-mail never enters smtpport's dependencies.
 package main
@@ -15,6 +16,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +46,19 @@ func main() {
 	latencies := flag.String("latency", "0,5,25", "one-way latencies in ms, comma separated")
 	only := flag.String("scenario", "", "run only scenarios whose name contains this")
 	fixed := flag.Bool("fixed-stagger", false, "also run smtpport with the head start fixed at 250 ms")
+	poolMessages := flag.Int("pool", 0, "instead of Dials, measure pool throughput with this many messages per run")
+	poolRounds := flag.Int("pool-runs", 3, "runs per pool throughput cell")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process here")
 	flag.Parse()
+	if *cpuProfile != "" && !*serveMode {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		pprof.StartCPUProfile(f)
+		defer pprof.StopCPUProfile()
+	}
 	if *fixed {
 		clients = append(clients, fixedStagger)
 	}
@@ -70,6 +84,13 @@ func main() {
 		os.Exit(1)
 	}
 	defer srv.stop()
+	if *poolMessages > 0 {
+		if err := runPoolThroughput(srv, *poolMessages, *poolRounds, []int{1, 10}); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 
 	header(*runs)
 	var all []result
