@@ -2,10 +2,10 @@ package negotiate
 
 import (
 	"net/smtp"
-	"slices"
 	"strings"
 
 	"github.com/smtpport/smtpport/internal/safetext"
+	"github.com/smtpport/smtpport/internal/saslname"
 )
 
 // knownExtensions are the EHLO keywords smtpport reports: the IANA SMTP Service
@@ -42,28 +42,7 @@ func offeredMechanisms(c *smtp.Client) []string {
 	return parseMechanisms(params)
 }
 
-// parseMechanisms reads the parameters of an EHLO AUTH line. Only well-formed SASL
-// mechanism names are kept (RFC 4422 §3.1: 1 to 20 of A-Z, 0-9, '-', '_'), so nothing
-// odd a server puts there reaches a Credentials implementation or a message.
-func parseMechanisms(params string) []string {
-	var out []string
-	for _, f := range strings.Fields(strings.ToUpper(params)) {
-		if isMechanismName(f) && !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+// parseMechanisms reads the parameters of an EHLO AUTH line (see saslname.Parse).
+func parseMechanisms(params string) []string { return saslname.Parse(params) }
 
-func isMechanismName(s string) bool {
-	if len(s) == 0 || len(s) > 20 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
-}
+func isMechanismName(s string) bool { return saslname.Valid(s) }

@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/smtpport/smtpport/internal/saslname"
 	"github.com/smtpport/smtpport/negotiate"
 )
 
@@ -105,26 +106,7 @@ func (r routeReport) Mechanisms() []string {
 	if !ok {
 		return nil
 	}
-	var out []string
-	for _, f := range strings.Fields(strings.ToUpper(params)) {
-		if isMechanismName(f) && !slices.Contains(out, f) {
-			out = append(out, f)
-		}
-	}
-	return out
-}
-
-func isMechanismName(s string) bool {
-	if len(s) == 0 || len(s) > 20 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-			return false
-		}
-	}
-	return true
+	return saslname.Parse(params)
 }
 
 // orderedExtensions lists ext by keyword, so reports read the same every run.
