@@ -5,6 +5,7 @@ go 1.26.0
 replace github.com/smtpport/smtpport => ../..
 
 require (
+	github.com/knadh/smtppool v1.1.0
 	github.com/smtpport/smtpport v0.0.0-00010101000000-000000000000
 	github.com/wneessen/go-mail v0.8.1
 )

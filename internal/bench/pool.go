@@ -22,6 +22,7 @@ type sender struct {
 
 var senders = []sender{
 	{name: "smtpport.Pool", run: runPool},
+	{name: "knadh/smtppool v1.1.0 (told the port: 465)", run: runSMTPPool},
 	{name: "hand-written net/smtp loop (Dial once, MAIL/RCPT/DATA/RSET)", run: runLoop},
 }
 
@@ -118,6 +119,7 @@ func spread(n, messages int, work func(next func() bool) error) (int64, error) {
 // runs interleaved sender by sender so the machine's load falls on all alike, and prints
 // a markdown table.
 func runPoolThroughput(srv *remote, messages, rounds int, connCounts []int) error {
+	poolServer = srv
 	fmt.Printf("## Pool throughput\n\n%d messages per run, %d runs per cell interleaved, no added latency; "+
 		"one goroutine per connection; each run starts with no connection open.\n\n", messages, rounds)
 	fmt.Println("| connections | sender | messages/s (median) | best | × loop (median) |")
