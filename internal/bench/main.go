@@ -106,6 +106,7 @@ func main() {
 		all = append(all, rs...)
 	}
 	targets(all)
+	stallTargets(all)
 }
 
 // result is one client's figures for one scenario at one latency.
@@ -128,7 +129,7 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 	}
 	states := make([]*state, len(clients))
 	for i, c := range clients {
-		d := srv.dialer(sc.block)
+		d := srv.scenarioDialer(sc)
 		dial := c.newSeries(seriesEnv{sc: sc, dialer: netsim.WithLatency(d, lat), tls: srv.tlsConfig()})
 		states[i] = &state{series: series{dial: dial, dialer: d}, skip: dial == nil}
 	}
