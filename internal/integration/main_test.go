@@ -210,7 +210,8 @@ func session(line string) (pid, event string) {
 	return pid, ""
 }
 
-// waitFor polls cond until it holds, fails, or timeout passes (then the test fails).
+// waitFor polls cond until it holds, fails, or timeout passes (then the test fails,
+// showing what Postfix still has queued: a deferred message is the usual reason).
 func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, error)) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
@@ -221,7 +222,8 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool
 			return
 		}
 		if time.Now().After(deadline) {
-			require.FailNow(t, "timed out after "+timeout.String()+" waiting until "+what)
+			require.FailNow(t, "timed out after "+timeout.String()+" waiting until "+what,
+				"Postfix's queue:\n%s", env.QueueReport())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

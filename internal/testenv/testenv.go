@@ -208,6 +208,18 @@ func (e *Env) StartPostfix(t testing.TB) {
 	}
 }
 
+// QueueReport is Postfix's own listing of its queue (postqueue -p): each message still
+// queued and why, for a test's failure message.
+func (e *Env) QueueReport() string {
+	cmd := exec.Command("bash", e.Script, "queue")
+	cmd.Env = append(os.Environ(), "SMTPPORT_TESTENV_DIR="+e.Dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Sprintf("postqueue -p: %v: %s", err, bytes.TrimSpace(out))
+	}
+	return string(bytes.TrimSpace(out))
+}
+
 func (e *Env) run(args ...string) error {
 	cmd := exec.Command("bash", append([]string{e.Script}, args...)...)
 	cmd.Env = append(os.Environ(), "SMTPPORT_TESTENV_DIR="+e.Dir)

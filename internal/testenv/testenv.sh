@@ -15,6 +15,7 @@
 #   testenv.sh stop-postfix | start-postfix
 #                                       stop or start Postfix alone (Dovecot keeps running)
 #   testenv.sh status                   what is running, listening and blocked
+#   testenv.sh queue                    what is in Postfix's queue and why (postqueue -p)
 #   testenv.sh env                      print the KEY=VALUE file the Go tests read
 #
 # Every command is idempotent. Run as root. Traffic stays between this host and the
@@ -427,6 +428,7 @@ main() {
 		postfix_start
 		;;
 	status) cmd_status ;;
+	queue) in_ns postqueue -c "$STATE/postfix" -p ;;
 	env) cat "$STATE/testenv.env" ;;
 	*) usage ;;
 	esac
