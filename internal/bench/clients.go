@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"net"
 	"net/smtp"
+	"strconv"
 	"time"
 
 	"github.com/smtpport/smtpport"
@@ -59,7 +61,7 @@ var clients = []client{
 
 // fixedStagger is smtpport with the head start pinned at 250 ms (-fixed-stagger), to
 // show what the adaptive head start saves.
-var fixedStagger = client{name: "smtpport, fixed 250 ms stagger", newSeries: smtpportSeries(smtpport.WithStagger(negotiate.DefaultStagger))}
+var fixedStagger = client{name: "smtpport, fixed 250 ms stagger", newSeries: smtpportSeries(smtpport.WithStagger(defaultHeadStart))}
 
 func smtpportSeries(extra ...smtpport.Option) func(env seriesEnv) dialFunc {
 	return func(env seriesEnv) dialFunc {
@@ -71,7 +73,7 @@ func smtpportSeries(extra ...smtpport.Option) func(env seriesEnv) dialFunc {
 		}
 		opts = append(opts, extra...)
 		if env.sc.memory {
-			opts = append(opts, smtpport.WithRouteMemory(negotiate.NewMemory()))
+			opts = append(opts, smtpport.WithRouteMemory(smtpport.NewMemory()))
 		}
 		preset := presets.Custom(serverHost)
 		return func(ctx context.Context) (func(), error) {
@@ -88,7 +90,7 @@ func smtpportSeries(extra ...smtpport.Option) func(env seriesEnv) dialFunc {
 // EHLO, STARTTLS or a TLS handshake, AUTH PLAIN. Nothing a library can skip.
 func oracle(d netsim.ContextDialer, route negotiate.Route, cfg *tls.Config) dialFunc {
 	return func(ctx context.Context) (func(), error) {
-		conn, err := d.DialContext(ctx, "tcp", route.Addr())
+		conn, err := d.DialContext(ctx, "tcp", net.JoinHostPort(route.Host, strconv.Itoa(route.Port)))
 		if err != nil {
 			return nil, err
 		}

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/smtpport/smtpport/negotiate"
 )
 
 func header(runs int) {
@@ -65,7 +64,7 @@ func table(lat time.Duration, rs []result) {
 		if lat > 0 && r.sc.works() && r.ok == r.runs {
 			route := r.sc.oracle
 			rtt := 2 * lat
-			r.floorRatio = float64(r.median) / float64(time.Duration(negotiate.RoundTrips(route.Security))*rtt)
+			r.floorRatio = float64(r.median) / float64(time.Duration(roundTrips(route.Security))*rtt)
 			floor = fmt.Sprintf("%.2f", r.floorRatio)
 		}
 		conc := ""
@@ -145,7 +144,7 @@ func targets(all []result) {
 			}
 		}
 		if d, o := find(lat, "587 blackholed", "smtpport"), find(lat, "587 blackholed", "oracle ("); d != nil && o != nil {
-			bound := time.Duration(float64(o.median+negotiate.DefaultStagger) * 1.10)
+			bound := time.Duration(float64(o.median+defaultHeadStart) * 1.10)
 			row(lat, "587 blackholed: ≤ (oracle 465 + 250 ms stagger) × 1.10", fmt.Sprintf("%s ≤ %s", ms(d.median), ms(bound)), d.median <= bound && d.ok == d.runs)
 		}
 		if d := find(lat, "all blackholed", "smtpport"); d != nil {

@@ -39,3 +39,16 @@ var scenarios = []scenario{
 
 // works reports whether the scenario has a working route (the RTT floor applies).
 func (s scenario) works() bool { return s.timeout != allBlackholed }
+
+// defaultHeadStart is smtpport's head start when nothing is known about a host yet
+// (DESIGN.md): a blackholed preferred route costs this much before the next one starts.
+const defaultHeadStart = 250 * time.Millisecond
+
+// roundTrips is how many round trips a route needs to an authenticated client: TCP,
+// greeting, EHLO, STARTTLS, TLS, EHLO, AUTH with SASL-IR; implicit TLS skips two.
+func roundTrips(s negotiate.Security) int {
+	if s == negotiate.ImplicitTLS {
+		return 5
+	}
+	return 7
+}

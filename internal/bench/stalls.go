@@ -76,7 +76,7 @@ func stallTargets(all []result) {
 		if o == nil {
 			continue
 		}
-		bound := o.median + negotiate.DefaultStagger + time.Second
+		bound := o.median + defaultHeadStart + time.Second
 		met := d.ok == d.runs && d.p90 <= bound
 		verdict := "yes"
 		if !met {
