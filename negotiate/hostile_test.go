@@ -275,7 +275,7 @@ func hostileCases() []hostileCase {
 		{name: "silent after EHLO, attempt timeout", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), hang())},
 			attemptTimeout: quick, want: negotiate.ErrUnreachable, as: &netErr, stage: negotiate.StageEHLO, next: true},
 
-		// 17: endless replies: read at most MaxNegotiationBytes, then stop with ErrProtocol.
+		// 17: endless replies: read at most maxNegotiationBytes, then stop with ErrProtocol.
 		{name: "greeting line of 64 MiB", ep: smtptest.Endpoint{Script: steps(smtptest.Step{Send: []byte("220 "), Repeat: bigLine, Count: 16 << 10})},
 			want: negotiate.ErrProtocol, stage: negotiate.StageGreeting},
 		{name: "greeting of 2M continuation lines", ep: smtptest.Endpoint{Script: steps(smtptest.Step{Repeat: contLine, Count: 2_000_000})},

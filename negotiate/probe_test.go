@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -210,7 +212,7 @@ func TestProbe(t *testing.T) {
 			if tc.route != nil {
 				route = tc.route(srv)
 			}
-			d.Set(route.Addr(), tc.block)
+			d.Set(net.JoinHostPort(route.Host, strconv.Itoa(route.Port)), tc.block)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			p := probeOne(ctx, t, negotiate.Config{

@@ -71,7 +71,7 @@ func (a *attempt) record() Attempt {
 func (n *negotiation) walk(ctx context.Context, a *attempt, up func()) {
 	a.reach(StageDial)
 	dialStart := time.Now()
-	raw, err := n.cfg.dialer().DialContext(ctx, "tcp", a.route.Addr())
+	raw, err := n.cfg.dialer().DialContext(ctx, "tcp", a.route.addr())
 	n.cfg.Trace.connected(a.route, time.Since(dialStart), err)
 	if err != nil {
 		a.err = classifyDial(err)

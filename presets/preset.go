@@ -114,8 +114,7 @@ func parseCustom(in string) (name string, routes []negotiate.Route, problem stri
 	addr, mode, hasMode := strings.Cut(s, "/")
 	var security negotiate.Security
 	if hasMode {
-		var err error
-		if security, err = negotiate.ParseSecurity(mode); err != nil {
+		if err := security.UnmarshalText([]byte(mode)); err != nil {
 			return "", nil, "unknown security mode " + shown(mode) + " (want starttls or tls)"
 		}
 	}
