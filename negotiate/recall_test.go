@@ -45,7 +45,7 @@ func TestRememberedRouteOpensOneConnection(t *testing.T) {
 	assert.True(t, second.FromMemory)
 	assert.Equal(t, 1, fresh.TotalDials(), "a remembered route is tried alone")
 	require.Len(t, second.Attempts, 1)
-	assert.Equal(t, negotiate.StageReady, second.Attempts[0].Stage)
+	assert.Equal(t, negotiate.Stage("ready"), second.Attempts[0].Stage)
 }
 
 // TestRememberedRouteRefusedRacesTheRest: a connect-level failure of the remembered route
@@ -83,7 +83,7 @@ func TestRememberedRouteBlackholedRacesTheRest(t *testing.T) {
 	res := negotiateOK(t, cfg)
 	assert.Equal(t, 587, res.Route.Port)
 	assert.ErrorIs(t, res.Attempts[0].Err, negotiate.ErrAbandoned)
-	assert.Equal(t, negotiate.StageDial, res.Attempts[0].Stage)
+	assert.Equal(t, negotiate.Stage("dial"), res.Attempts[0].Stage)
 }
 
 // TestRememberedRouteForgottenOnCertificateFailure: the remembered route now presents a

@@ -36,30 +36,30 @@ func roundTrips(s Security) int {
 func tripsLeft(s Security, stage Stage, tlsUp bool) int {
 	if s == ImplicitTLS {
 		switch stage {
-		case StageDial:
+		case stageDial:
 			return 4
-		case StageTLS:
+		case stageTLS:
 			return 3
-		case StageGreeting:
+		case stageGreeting:
 			return 2
-		case StageEHLO:
+		case stageEHLO:
 			return 1
 		}
 		return 0
 	}
 	switch stage {
-	case StageDial:
+	case stageDial:
 		return 6
-	case StageGreeting:
+	case stageGreeting:
 		return 5
-	case StageEHLO:
+	case stageEHLO:
 		if tlsUp {
 			return 1
 		}
 		return 4
-	case StageSTARTTLS:
+	case stageSTARTTLS:
 		return 3
-	case StageTLS:
+	case stageTLS:
 		return 2
 	}
 	return 0

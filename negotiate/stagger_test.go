@@ -59,11 +59,11 @@ func TestTripsLeft(t *testing.T) {
 		tlsUp bool
 	}
 	walks := map[Security][]step{
-		STARTTLS:    {{StageDial, false}, {StageGreeting, false}, {StageEHLO, false}, {StageSTARTTLS, false}, {StageTLS, false}, {StageEHLO, true}, {StageAuth, true}},
-		ImplicitTLS: {{StageDial, false}, {StageTLS, false}, {StageGreeting, true}, {StageEHLO, true}, {StageAuth, true}},
+		STARTTLS:    {{stageDial, false}, {stageGreeting, false}, {stageEHLO, false}, {stageSTARTTLS, false}, {stageTLS, false}, {stageEHLO, true}, {stageAuth, true}},
+		ImplicitTLS: {{stageDial, false}, {stageTLS, false}, {stageGreeting, true}, {stageEHLO, true}, {stageAuth, true}},
 	}
 	for sec, steps := range walks {
-		assert.Equal(t, roundTrips(sec)-1, tripsLeft(sec, StageDial, false), "%v", sec)
+		assert.Equal(t, roundTrips(sec)-1, tripsLeft(sec, stageDial, false), "%v", sec)
 		for i, s := range steps {
 			assert.Equal(t, len(steps)-1-i, tripsLeft(sec, s.stage, s.tlsUp), "%v at %s (tls %v)", sec, s.stage, s.tlsUp)
 		}

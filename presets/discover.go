@@ -11,13 +11,16 @@ import (
 	"time"
 )
 
-// Sources say which step of Discover found the preset, highest priority first.
+// Source is the step of Discover that found a preset; it prints as its value.
+type Source string
+
+// The steps, highest priority first.
 const (
-	SourceDomain     = "domain"     // the address's domain is a known mailbox provider's
-	SourceMX         = "mx"         // an MX host belongs to a known provider
-	SourceSRV        = "srv"        // _submissions._tcp / _submission._tcp SRV records
-	SourceAutoconfig = "autoconfig" // a Thunderbird-style autoconfig document
-	SourceGuess      = "guess"      // smtp.<domain> and mail.<domain>, not probed
+	SourceDomain     Source = "domain"     // the address's domain is a known mailbox provider's
+	SourceMX         Source = "mx"         // an MX host belongs to a known provider
+	SourceSRV        Source = "srv"        // _submissions._tcp / _submission._tcp SRV records
+	SourceAutoconfig Source = "autoconfig" // a Thunderbird-style autoconfig document
+	SourceGuess      Source = "guess"      // smtp.<domain> and mail.<domain>, not probed
 )
 
 // defaultStepTimeout bounds each discovery step (one DNS lookup family or the autoconfig
@@ -36,7 +39,7 @@ type Discovered struct {
 	Domain string
 	// Source is the step that answered: SourceDomain, SourceMX, SourceSRV,
 	// SourceAutoconfig or SourceGuess.
-	Source string
+	Source Source
 	// Evidence is what the step saw: the MX host, the SRV records, the autoconfig URL.
 	Evidence string
 	// Trusted reports that every route's host is inside the address's domain or belongs
@@ -65,7 +68,7 @@ type discoverConfig struct {
 	noGuess     bool
 	// observe, when set (tests only), sees every step result as the decision loop
 	// receives it.
-	observe func(source string, err error)
+	observe func(source Source, err error)
 }
 
 // WithResolver sets the DNS resolver (default net.DefaultResolver).
@@ -79,9 +82,9 @@ func WithHTTPClient(client *http.Client) DiscoverOption {
 	return func(c *discoverConfig) { c.client = client }
 }
 
-// WithStepTimeout bounds each step (default 10 s). A step that times out
+// withStepTimeout bounds each step (default 10 s). A step that times out
 // counts as not found, and lower-priority answers may then be used.
-func WithStepTimeout(d time.Duration) DiscoverOption {
+func withStepTimeout(d time.Duration) DiscoverOption {
 	return func(c *discoverConfig) { c.stepTimeout = d }
 }
 
@@ -100,7 +103,7 @@ type target struct {
 }
 
 type step struct {
-	source string
+	source Source
 	run    func(context.Context, target) (Discovered, error)
 }
 

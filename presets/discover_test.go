@@ -404,7 +404,7 @@ func TestDiscoverPriority(t *testing.T) {
 		},
 	}
 	observe := func(c *discoverConfig) {
-		c.observe = func(source string, err error) {
+		c.observe = func(source Source, err error) {
 			if source == SourceAutoconfig {
 				assert.NoError(t, err)
 				close(autoconfigSeen)
@@ -446,7 +446,7 @@ func TestDiscoverHangingLowerStepsDoNotDelay(t *testing.T) {
 	}
 	// A step timeout of an hour: only Discover's own cancellation can end the hangs, and
 	// the test's 10 s context fails the test if Discover waited for them.
-	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(web.client), WithStepTimeout(time.Hour))
+	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(web.client), withStepTimeout(time.Hour))
 	require.NoError(t, err)
 	assert.Equal(t, SourceMX, d.Source)
 	assert.Equal(t, "gmail", d.Preset.Name)
@@ -459,7 +459,7 @@ func TestDiscoverStepTimeout(t *testing.T) {
 		mxHook: hang,
 		srv:    map[string][]*net.SRV{"_submission._tcp.example.com": {{Target: "mail.example.com", Port: 587}}},
 	}
-	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), WithStepTimeout(20*time.Millisecond))
+	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), withStepTimeout(20*time.Millisecond))
 	require.NoError(t, err)
 	assert.Equal(t, SourceSRV, d.Source)
 	require.Len(t, d.StepErrors, 1)
@@ -504,7 +504,7 @@ func TestDiscoverContextDeadline(t *testing.T) {
 	dns := &fakeDNS{mxHook: hang, srv: map[string][]*net.SRV{"_submission._tcp.example.com": {{Target: "mail.example.com", Port: 587}}}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	d, err := Discover(ctx, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), WithStepTimeout(20*time.Millisecond))
+	d, err := Discover(ctx, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), withStepTimeout(20*time.Millisecond))
 	require.NoError(t, err)
 	assert.Equal(t, SourceSRV, d.Source)
 }

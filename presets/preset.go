@@ -58,9 +58,9 @@ type Limits struct {
 
 // Standard ports, RFC 6409 and RFC 8314.
 const (
-	PortSubmission  = 587  // STARTTLS
-	PortSubmissions = 465  // implicit TLS
-	PortAlternate   = 2525 // STARTTLS; not standard, offered by many relays for blocked networks
+	portSubmission  = 587  // STARTTLS
+	portSubmissions = 465  // implicit TLS
+	portAlternate   = 2525 // STARTTLS; not standard, offered by many relays for blocked networks
 )
 
 // Custom is the preset for a server smtpport knows nothing about. host is a host name or
@@ -139,7 +139,7 @@ func parseCustom(in string) (name string, routes []negotiate.Route, problem stri
 		}
 		if !hasMode {
 			security = negotiate.STARTTLS
-			if port == PortSubmissions {
+			if port == portSubmissions {
 				security = negotiate.ImplicitTLS
 			}
 		}
@@ -161,7 +161,7 @@ func parseCustom(in string) (name string, routes []negotiate.Route, problem stri
 // defaultRoutes are the routes of a host smtpport knows nothing about, in order.
 func defaultRoutes(host string) []negotiate.Route {
 	return []negotiate.Route{
-		starttls(host, PortSubmission), implicit(host, PortSubmissions), starttls(host, PortAlternate),
+		starttls(host, portSubmission), implicit(host, portSubmissions), starttls(host, portAlternate),
 	}
 }
 
@@ -229,7 +229,7 @@ func hostProblem(host string) string {
 func refused(call, name, problem string) Preset {
 	return Preset{
 		Name:   name,
-		Routes: []negotiate.Route{{Host: call + " refused: " + problem, Port: PortSubmission, Security: negotiate.STARTTLS}},
+		Routes: []negotiate.Route{{Host: call + " refused: " + problem, Port: portSubmission, Security: negotiate.STARTTLS}},
 		Note:   problem,
 	}
 }
