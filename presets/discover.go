@@ -11,16 +11,19 @@ import (
 	"time"
 )
 
-// Source is the step of Discover that found a preset; it prints as its value.
+// Source is the step of Discover that found a preset, highest priority first: "domain"
+// (the address's domain is a known mailbox provider's), "mx" (an MX host belongs to a
+// known provider), "srv" (_submissions._tcp / _submission._tcp SRV records),
+// "autoconfig" (a Thunderbird-style autoconfig document) and "guess" (smtp.<domain> and
+// mail.<domain>, not probed).
 type Source string
 
-// The steps, highest priority first.
 const (
-	SourceDomain     Source = "domain"     // the address's domain is a known mailbox provider's
-	SourceMX         Source = "mx"         // an MX host belongs to a known provider
-	SourceSRV        Source = "srv"        // _submissions._tcp / _submission._tcp SRV records
-	SourceAutoconfig Source = "autoconfig" // a Thunderbird-style autoconfig document
-	SourceGuess      Source = "guess"      // smtp.<domain> and mail.<domain>, not probed
+	sourceDomain     Source = "domain"
+	sourceMX         Source = "mx"
+	sourceSRV        Source = "srv"
+	sourceAutoconfig Source = "autoconfig"
+	sourceGuess      Source = "guess"
 )
 
 // defaultStepTimeout bounds each discovery step (one DNS lookup family or the autoconfig
@@ -37,8 +40,7 @@ type Discovered struct {
 	Preset Preset
 	// Domain is the address's domain, lower case.
 	Domain string
-	// Source is the step that answered: SourceDomain, SourceMX, SourceSRV,
-	// SourceAutoconfig or SourceGuess.
+	// Source is the step that answered: "domain", "mx", "srv", "autoconfig" or "guess".
 	Source Source
 	// Evidence is what the step saw: the MX host, the SRV records, the autoconfig URL.
 	Evidence string
@@ -142,11 +144,11 @@ func Discover(ctx context.Context, address string, opts ...DiscoverOption) (Disc
 		return Discovered{}, fmt.Errorf("presets: discover %s: %w", t.domain, err)
 	}
 	if p, ok := byDomain(t.domain); ok {
-		return Discovered{Preset: p, Domain: t.domain, Source: SourceDomain, Evidence: "domain " + t.domain, Trusted: true}, nil
+		return Discovered{Preset: p, Domain: t.domain, Source: sourceDomain, Evidence: "domain " + t.domain, Trusted: true}, nil
 	}
-	steps := []step{{SourceMX, discoverMX}, {SourceSRV, discoverSRV}, {SourceAutoconfig, discoverAutoconfig}}
+	steps := []step{{sourceMX, discoverMX}, {sourceSRV, discoverSRV}, {sourceAutoconfig, discoverAutoconfig}}
 	if !cfg.noGuess {
-		steps = append(steps, step{SourceGuess, discoverGuess})
+		steps = append(steps, step{sourceGuess, discoverGuess})
 	}
 	return race(ctx, t, steps)
 }
