@@ -30,6 +30,7 @@ func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiat
 	if err := refuseUntrusted(p, &s); err != nil {
 		return nil, err
 	}
+	p = p.Clone() // a preset variable's slices are shared; this call reads its own copy
 	cfg := s.cfg
 	cfg.Routes = p.Routes
 	cfg.MemoryKey = memoryKey(p.Name, s.auth.username)

@@ -1,6 +1,11 @@
 // Package presets holds what smtpport knows about mail providers: the submission routes
 // each one really offers, in the order smtpport tries them, and the SASL mechanisms it
-// accepts. A Preset is a value; changing a copy never changes the table.
+// accepts. A Preset is a value, but its Routes and Mechanisms are slices that every copy
+// made by assignment shares: change a preset through Clone (Lookup and All return
+// clones), never in place. What smtpport relies on is safe either way: Lookup, All and
+// Discover read a private table copied at start, and Dial, Negotiate and NewPool copy the
+// preset they are given, so a change to a variable reaches neither the table nor a call
+// already made.
 //
 // Pick a preset by variable (Gmail, Office365, SES("eu-west-1") ...), by name with Lookup,
 // or from an email address with Discover. Routes follow smtpport's order: 587 STARTTLS,
