@@ -153,6 +153,9 @@ func (s *session) handle(line string) error {
 
 func (s *session) extensions() []string {
 	ext := []string{"8BITMIME", "SIZE 10485760", "ENHANCEDSTATUSCODES"}
+	if s.srv.cfg.Pipelining {
+		ext = append(ext, "PIPELINING")
+	}
 	if s.offersSTARTTLS() {
 		ext = append(ext, "STARTTLS")
 	}
