@@ -6,7 +6,6 @@ import (
 	"runtime"
 	"strings"
 	"time"
-
 )
 
 func header(runs int) {
