@@ -38,8 +38,9 @@ func WithPoolSize(n int) Option { return func(s *settings) { s.poolSize, s.poolS
 // connection) by waiting within the caller's context rather than provoking a 4xx, resets
 // the session between messages, checks a long-idle connection with NOOP, and redials a
 // connection the server closed (421, EOF). When the server offers PIPELINING (RFC 2920)
-// the RSET, MAIL and RCPT commands go out as one group; DATA always waits for their
-// replies, so a refused recipient never sees the message.
+// RSET, MAIL, RCPT and DATA go out as one group, two round trips a message instead of
+// five; the message itself waits for the group's replies, and if a recipient was refused
+// the connection is closed before any of it is sent (recipients are all or nothing).
 //
 // Retries, per Send and all within its context:
 //   - A kept connection that fails its RSET or NOOP (closed while idle) is closed and
@@ -268,8 +269,8 @@ func (p *Pool) conn(ctx context.Context) (*pooledConn, error) {
 }
 
 // transact sends one message on pc: NOOP first when pc was idle long, RSET when it was
-// used, then the envelope (one pipelined group when the server allows) and the data. A
-// failed NOOP or RSET is a *staleConn; anything else is deliver's *SendError.
+// used, then the envelope and the data. A failed NOOP or RSET is a *staleConn; anything
+// else is a *SendError, as from deliver.
 func (pc *pooledConn) transact(from string, to []string, wire []byte) error {
 	c := pc.c
 	if pc.used && time.Since(pc.idleSince) > poolIdleCheck {
@@ -290,21 +291,30 @@ func (pc *pooledConn) transact(from string, to []string, wire []byte) error {
 	if err := pc.envelope(reset, from, to); err != nil {
 		return err
 	}
-	return deliverData(c, wire)
+	return pc.body(wire)
 }
 
-// envelope writes [RSET,] MAIL and every RCPT at once (RFC 2920) and reads their
-// replies in order; recipients are all or nothing, as in deliver.
+// envelope writes [RSET,] MAIL, every RCPT and DATA as one group (RFC 2920: DATA may
+// end a group) and reads their replies in order. Recipients are all or nothing, as in
+// deliver: when one is refused and DATA was still answered 354, the connection is
+// closed before any of the message is sent, so the server discards the transaction.
 func (pc *pooledConn) envelope(reset bool, from string, to []string) error {
 	c := pc.c
 	w := c.Text.W
 	if reset {
 		w.WriteString("RSET\r\n")
 	}
-	w.WriteString("MAIL FROM:<" + from + ">" + pc.mailParams + "\r\n")
+	w.WriteString("MAIL FROM:<")
+	w.WriteString(from)
+	w.WriteString(">")
+	w.WriteString(pc.mailParams)
+	w.WriteString("\r\n")
 	for _, rcpt := range to {
-		w.WriteString("RCPT TO:<" + rcpt + ">\r\n")
+		w.WriteString("RCPT TO:<")
+		w.WriteString(rcpt)
+		w.WriteString(">\r\n")
 	}
+	w.WriteString("DATA\r\n")
 	if err := w.Flush(); err != nil {
 		pc.broken = true
 		if reset {
@@ -318,11 +328,15 @@ func (pc *pooledConn) envelope(reset bool, from string, to []string) error {
 			return &staleConn{err}
 		}
 	}
-	_, _, mailErr := c.Text.ReadResponse(250)
+	// lost: the connection failed while replies were still due; the first failure wins.
+	lost := func(phase string, err error) error {
+		pc.broken = true
+		return sendFailure(c, phase, err)
+	}
 	var reply *textproto.Error
+	_, _, mailErr := c.Text.ReadResponse(250)
 	if mailErr != nil && !errors.As(mailErr, &reply) {
-		pc.broken = true // the RCPT replies are still to come, or never will
-		return sendFailure(c, "MAIL", mailErr)
+		return lost("MAIL", mailErr)
 	}
 	var refused []Refusal
 	for _, rcpt := range to {
@@ -332,18 +346,50 @@ func (pc *pooledConn) envelope(reset bool, from string, to []string) error {
 			continue
 		}
 		if err != nil {
-			pc.broken = true
 			if mailErr != nil {
-				return sendFailure(c, "MAIL", mailErr) // a 421 to MAIL, then the server hung up
+				return lost("MAIL", mailErr) // a 421 to MAIL, then the server hung up
 			}
-			return sendFailure(c, "RCPT", err)
+			return lost("RCPT", err)
 		}
 	}
-	if mailErr != nil {
-		return sendFailure(c, "MAIL", mailErr)
+	_, _, dataErr := c.Text.ReadResponse(354)
+	if dataErr != nil && !errors.As(dataErr, &reply) {
+		switch {
+		case mailErr != nil:
+			return lost("MAIL", mailErr)
+		case len(refused) > 0:
+			pc.broken = true
+			return refusedRecipients(refused)
+		}
+		return lost("DATA", dataErr)
 	}
-	if len(refused) > 0 {
+	if (mailErr != nil || len(refused) > 0) && dataErr == nil {
+		pc.broken = true // DATA went ahead: close without sending a byte of the message
+	}
+	switch {
+	case mailErr != nil:
+		return sendFailure(c, "MAIL", mailErr)
+	case len(refused) > 0:
 		return refusedRecipients(refused)
+	case dataErr != nil:
+		return sendFailure(c, "DATA", dataErr)
+	}
+	return nil
+}
+
+// body sends the message after a 354 and its final ".", and reads the reply.
+func (pc *pooledConn) body(wire []byte) error {
+	c := pc.c
+	w := c.Text.DotWriter()
+	if _, err := w.Write(wire); err != nil {
+		w.Close()
+		return sendFailure(c, "message", err)
+	}
+	if err := w.Close(); err != nil {
+		return sendFailure(c, "end of data", err)
+	}
+	if _, _, err := c.Text.ReadResponse(250); err != nil {
+		return sendFailure(c, "end of data", err)
 	}
 	return nil
 }

@@ -91,6 +91,7 @@ func TestPoolFailures(t *testing.T) {
 		retried   int64
 		delivered int
 		conns     int // connections opened, 0: not checked
+		connsPipe int // the same with pipelining, when it differs
 	}{
 		"421 storm, then a working connection": {reply: func(conn int, line string, _ int) string {
 			if conn <= 3 && strings.HasPrefix(line, "MAIL") {
@@ -135,6 +136,21 @@ func TestPoolFailures(t *testing.T) {
 			return ""
 		}, sends: 2, delivered: 2, conns: 2},
 		"many messages on one connection, RSET between": {sends: 5, delivered: 5, conns: 1},
+		"MAIL refused, DATA still answered 354: closed before the message": {reply: func(_ int, line string, _ int) string {
+			switch {
+			case strings.HasPrefix(line, "MAIL"):
+				return "550 5.7.1 sender refused"
+			case strings.HasPrefix(line, "DATA"):
+				return "354 go ahead"
+			}
+			return ""
+		}, sends: 2, class: smtpport.ErrPermanent, conns: 1, connsPipe: 2},
+		"one of two refused, 354 to DATA: closed, none sent": {reply: func(_ int, line string, _ int) string {
+			if strings.Contains(line, "carol") {
+				return "550 5.1.1 no such user"
+			}
+			return ""
+		}, to: []string{"bob@example.test", "carol@example.test"}, sends: 2, class: smtpport.ErrPermanent, conns: 1, connsPipe: 2},
 	}
 	for name, tt := range tests {
 		for _, pipelining := range []bool{false, true} {
@@ -170,10 +186,13 @@ func TestPoolFailures(t *testing.T) {
 				assert.Len(t, e.srv.Messages(), tt.delivered)
 				assert.Equal(t, tt.retried, pool.Stats().Retried)
 				cmds := e.srv.Commands()
-				if tt.conns > 0 {
-					assert.Equal(t, tt.conns, connections(cmds))
+				if want := tt.conns; want > 0 {
+					if pipelining && tt.connsPipe > 0 {
+						want = tt.connsPipe
+					}
+					assert.Equal(t, want, connections(cmds))
 				}
-				if tt.sends > 1 && tt.conns == 1 {
+				if tt.sends > 1 && tt.conns == 1 && tt.class == nil {
 					assert.Equal(t, tt.sends-1, countCommands(cmds, "RSET"), "RSET between messages")
 				}
 			})
