@@ -286,7 +286,7 @@ func (pc *pooledConn) transact(from string, to []string, wire []byte) error {
 				return &staleConn{err}
 			}
 		}
-		return deliver(c, from, to, wire)
+		return deliverWire(c, from, to, wire)
 	}
 	if err := pc.envelope(reset, from, to); err != nil {
 		return err

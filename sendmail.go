@@ -71,6 +71,11 @@ func checkAddress(a string) error {
 // its final ".". It leaves the session ready for the next message (RSET after a refused
 // recipient) when the server allows it. The error is a *SendError.
 func deliver(c *smtp.Client, from string, to []string, msg []byte) error {
+	return deliverWire(c, from, to, crlf(msg))
+}
+
+// deliverWire is deliver for a message already in CRLF form.
+func deliverWire(c *smtp.Client, from string, to []string, wire []byte) error {
 	if err := c.Mail(from); err != nil {
 		return sendFailure(c, "MAIL", err)
 	}
@@ -90,7 +95,7 @@ func deliver(c *smtp.Client, from string, to []string, msg []byte) error {
 		_ = c.Reset()
 		return refusedRecipients(refused)
 	}
-	return deliverData(c, crlf(msg))
+	return deliverData(c, wire)
 }
 
 // deliverData sends DATA, wire (already in CRLF form) and the final ".", once every
