@@ -47,9 +47,10 @@ func WithPoolSize(n int) Option { return func(s *settings) { s.poolSize, s.poolS
 //     replaced at once; nothing of the message was sent, and this is not a try.
 //   - A temporary failure before the final "." (4xx, connection lost) is retried up to
 //     4 tries in all, with exponential backoff from 250 ms, jittered, at most 2 s.
-//   - A redial that fails before anything is sent (connection refused, unreachable: a
-//     server restarting) is retried up to 8 times, with the same backoff; these do not
-//     use up the 4 tries above.
+//   - A redial that reaches no server (Dial's ErrUnreachable: refused, unreachable,
+//     timed out; a server restarting refuses for seconds) sent nothing and is retried
+//     with the same backoff up to 8 failed redials in all (about 5 to 10 s of waiting);
+//     these do not use up the 4 tries above.
 //   - A backoff that would end after the context's deadline is not waited: Send returns
 //     the last error at once. Permanent failures (5xx, authentication, configuration)
 //     are returned at once; a connection lost after the "." is ErrOutcomeUnknown,
@@ -76,7 +77,7 @@ type Pool struct {
 // PoolStats counts a Pool's work since NewPool.
 type PoolStats struct {
 	Sent    int64 // messages accepted by the server
-	Retried int64 // tries repeated after a temporary failure
+	Retried int64 // tries repeated after a temporary failure or a failed redial
 	Failed  int64 // Send calls that returned an error
 	Open    int   // connections open now
 }
