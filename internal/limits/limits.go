@@ -261,8 +261,11 @@ func (l *Conn) scan(b []byte) {
 			l.arm(l.timeout)
 			continue
 		}
-		if l.last == "DATA" && string(l.line[:3]) == "354" {
-			l.inData, l.tail, l.last = true, append(l.tail[:0], '\r', '\n'), ""
+		if l.last == "DATA" { // this is DATA's reply: a 354 starts the message, anything else does not
+			if string(l.line[:3]) == "354" {
+				l.inData, l.tail = true, append(l.tail[:0], '\r', '\n')
+			}
+			l.last = ""
 		}
 	}
 }

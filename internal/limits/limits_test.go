@@ -105,6 +105,8 @@ func TestPipelinedCommands(t *testing.T) {
 			[]string{"250 ok\r\n", "354 go\r\n"}, []string{"DATA", "DATA"}, true},
 		{"a group spanning writes keeps its order", []string{"RSET\r\nMAIL FROM:<a@b>\r\n", "RCPT TO:<c@d>\r\n"},
 			[]string{"250 ok\r\n", "250 ok\r\n", "354 no\r\n"}, []string{"MAIL", "RCPT", "RCPT"}, false},
+		{"a 354 after DATA's refusal is no message", []string{"DATA\r\n"},
+			[]string{"554 no\r\n", "354 late\r\n"}, []string{"DATA", "DATA"}, false},
 		{"multi-line reply moves on once", []string{"RSET\r\nNOOP\r\n"},
 			[]string{"250-a\r\n250 b\r\n", "250 ok\r\n"}, []string{"NOOP", "NOOP"}, false},
 	}
