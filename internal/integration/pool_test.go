@@ -50,11 +50,11 @@ func classify(err error) poolOutcome {
 
 // TestPoolRestartMidRun: 20 goroutines send 5,000 messages through one Pool of 10
 // connections while Postfix is stopped and started again a third of the way through.
-// Every Send returns nil or a typed error; once Postfix's queue is empty, every message
-// Send accepted was accepted by Postfix exactly once (its log) and is in the Maildir, an
-// outcome-unknown one was accepted at most once, a refused or unsent one not at all;
-// Postfix may deliver a message it accepted twice when stopped in the middle of
-// delivering it, and only such a message may be in the Maildir twice. Close leaves no
+// Every Send returns nil or a typed error; once Postfix's queue is empty, no message was
+// accepted by Postfix twice (its log: queue files qmgr took per Message-ID), every one
+// Send accepted is in the Maildir, a refused or unsent one is not. A message may be in
+// the Maildir twice: Postfix delivers again one it was stopped while delivering
+// (at-least-once across a crash), though it was sent and accepted once. Close leaves no
 // connection, goroutine or fd.
 func TestPoolRestartMidRun(t *testing.T) {
 	const (
@@ -156,15 +156,16 @@ func TestPoolRestartMidRun(t *testing.T) {
 		// The client's promise is about what Postfix accepted; Postfix itself may deliver
 		// one accepted message twice when it is stopped while delivering it (virtual(8)
 		// wrote the Maildir file, qmgr(8) never heard): at-least-once across a crash.
+		// Lines logged while postlogd is stopped are lost, so the log proves a second
+		// acceptance but never a missing one.
 		require.LessOrEqual(t, a, 1, "Message-ID %s accepted by Postfix %d times: sent again after its final dot", id, a)
 		if n > 1 {
-			require.Equal(t, 1, a, "Message-ID %s delivered %d times", id, n)
+			require.LessOrEqual(t, n, 2, "Message-ID %s delivered %d times", id, n)
 			redelivered++
-			t.Logf("%s: accepted once, delivered %d times (Postfix redelivered it after the restart)", id, n)
+			t.Logf("%s: accepted %d times by the log, delivered %d times (Postfix redelivered it after the restart)", id, a, n)
 		}
 		switch classify(errs[i]) {
 		case outDelivered:
-			require.Equal(t, 1, a, "Send returned nil for %s, but Postfix did not accept it", id)
 			require.GreaterOrEqual(t, n, 1, "Send returned nil for %s, but it is not in the Maildir", id)
 		case outNotSent:
 			require.Zero(t, a, "Send returned %v for %s, but Postfix accepted it", errs[i], id)
