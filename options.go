@@ -22,6 +22,7 @@ type settings struct {
 
 	poolSize    int // WithPoolSize
 	poolSizeSet bool
+	poolBackoff time.Duration // the first retry's backoff; tests shorten it
 }
 
 // WithTLSConfig sets the TLS settings, typically RootCAs for a private CA. ServerName is

@@ -1,6 +1,7 @@
 package smtpport
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -48,10 +49,20 @@ func checkEnvelope(from string, to []string) error {
 	if len(to) == 0 {
 		return fmt.Errorf("%w: no recipients", ErrConfig)
 	}
-	for _, a := range append([]string{from}, to...) {
-		if strings.ContainsAny(a, "\r\n\x00") {
-			return fmt.Errorf("%w: address %q contains a line break or NUL", ErrConfig, a)
+	if err := checkAddress(from); err != nil {
+		return err
+	}
+	for _, a := range to {
+		if err := checkAddress(a); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+func checkAddress(a string) error {
+	if strings.ContainsAny(a, "\r\n\x00") {
+		return fmt.Errorf("%w: address %q contains a line break or NUL", ErrConfig, a)
 	}
 	return nil
 }
@@ -60,6 +71,11 @@ func checkEnvelope(from string, to []string) error {
 // its final ".". It leaves the session ready for the next message (RSET after a refused
 // recipient) when the server allows it. The error is a *SendError.
 func deliver(c *smtp.Client, from string, to []string, msg []byte) error {
+	return deliverWire(c, from, to, crlf(msg))
+}
+
+// deliverWire is deliver for a message already in CRLF form.
+func deliverWire(c *smtp.Client, from string, to []string, wire []byte) error {
 	if err := c.Mail(from); err != nil {
 		return sendFailure(c, "MAIL", err)
 	}
@@ -79,11 +95,17 @@ func deliver(c *smtp.Client, from string, to []string, msg []byte) error {
 		_ = c.Reset()
 		return refusedRecipients(refused)
 	}
+	return deliverData(c, wire)
+}
+
+// deliverData sends DATA, wire (already in CRLF form) and the final ".", once every
+// recipient is accepted.
+func deliverData(c *smtp.Client, wire []byte) error {
 	w, err := c.Data()
 	if err != nil {
 		return sendFailure(c, "DATA", err)
 	}
-	if _, err := w.Write(crlf(msg)); err != nil {
+	if _, err := w.Write(wire); err != nil {
 		w.Close()
 		return sendFailure(c, "message", err)
 	}
@@ -94,8 +116,11 @@ func deliver(c *smtp.Client, from string, to []string, msg []byte) error {
 }
 
 // crlf gives every line a CRLF ending: bare LF and lone CR included, as RFC 5321 §2.3.8
-// requires of what goes on the wire.
+// requires of what goes on the wire. A message already in that form is returned as is.
 func crlf(msg []byte) []byte {
+	if canonical(msg) {
+		return msg
+	}
 	out := make([]byte, 0, len(msg)+len(msg)/32)
 	for i := 0; i < len(msg); i++ {
 		switch b := msg[i]; b {
@@ -111,6 +136,21 @@ func crlf(msg []byte) []byte {
 		}
 	}
 	return out
+}
+
+// canonical reports that every CR in msg is followed by LF and every LF preceded by CR.
+func canonical(msg []byte) bool {
+	for i := bytes.IndexByte(msg, '\n'); i >= 0; {
+		if i == 0 || msg[i-1] != '\r' {
+			return false
+		}
+		j := bytes.IndexByte(msg[i+1:], '\n')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return bytes.Count(msg, []byte("\r")) == bytes.Count(msg, []byte("\n"))
 }
 
 // sanitize makes server text safe for errors and terminals.

@@ -42,6 +42,9 @@ const slowAfter = 2 * time.Second
 
 func main() {
 	serveMode := flag.Bool("serve", false, "run the test server (internal: the benchmark starts itself with it)")
+	servePipelining := flag.Bool("serve-pipelining", false, "with -serve: offer PIPELINING (internal)")
+	pipelining := flag.String("pipelining", "both", "with -pool: the in-process server offers PIPELINING: on, off or both (two tables)")
+	postfix := flag.Bool("postfix", false, "with -pool: send to the real Postfix of internal/testenv instead (run under flock /tmp/testenv.lock), with smtp-source as the ceiling")
 	runs := flag.Int("runs", 20, "Dials per client and scenario")
 	latencies := flag.String("latency", "0,5,25", "one-way latencies in ms, comma separated")
 	only := flag.String("scenario", "", "run only scenarios whose name contains this")
@@ -49,6 +52,9 @@ func main() {
 	poolMessages := flag.Int("pool", 0, "instead of Dials, measure pool throughput with this many messages per run")
 	poolRounds := flag.Int("pool-runs", 3, "runs per pool throughput cell")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process here")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the benchmark process here, at exit")
+	poolConns := flag.String("pool-conns", "1,10", "with -pool: connection counts, comma separated")
+	poolOnly := flag.String("pool-only", "", "with -pool: run only the senders whose name contains this (for profiles)")
 	flag.Parse()
 	if *cpuProfile != "" && !*serveMode {
 		f, err := os.Create(*cpuProfile)
@@ -59,11 +65,21 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
+	if *memProfile != "" && !*serveMode {
+		runtime.MemProfileRate = 512
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err == nil {
+				pprof.Lookup("allocs").WriteTo(f, 0)
+				f.Close()
+			}
+		}()
+	}
 	if *fixed {
 		clients = append(clients, fixedStagger)
 	}
 	if *serveMode {
-		if err := serve(); err != nil {
+		if err := serve(*servePipelining); err != nil {
 			fmt.Fprintln(os.Stderr, "serve:", err)
 			os.Exit(1)
 		}
@@ -78,19 +94,28 @@ func main() {
 		}
 		lats = append(lats, time.Duration(ms)*time.Millisecond)
 	}
-	srv, err := startServer()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	defer srv.stop()
 	if *poolMessages > 0 {
-		if err := runPoolThroughput(srv, *poolMessages, *poolRounds, []int{1, 10}); err != nil {
+		var conns []int
+		for _, f := range strings.Split(*poolConns, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 {
+				fmt.Fprintln(os.Stderr, "bad -pool-conns:", f)
+				os.Exit(2)
+			}
+			conns = append(conns, n)
+		}
+		if err := poolMode(*poolMessages, *poolRounds, conns, *poolOnly, *postfix, *pipelining); err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
 		return
 	}
+	srv, err := startServer(false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	defer srv.stop()
 
 	header(*runs)
 	var all []result
@@ -107,6 +132,49 @@ func main() {
 	}
 	targets(all)
 	stallTargets(all)
+}
+
+// poolMode runs the pool throughput tables: against the real Postfix, or against the
+// in-process server with and/or without PIPELINING.
+func poolMode(messages, rounds int, conns []int, only string, postfix bool, pipelining string) error {
+	if postfix {
+		tg, env, err := postfixTarget()
+		if err != nil {
+			return err
+		}
+		ceil, err := smtpSourceCeiling(env)
+		if err != nil {
+			return err
+		}
+		return runPoolThroughput("real Postfix at "+env.Host+" (PIPELINING offered)", tg, messages, rounds, conns, only, ceil)
+	}
+	var modes []bool
+	switch pipelining {
+	case "on":
+		modes = []bool{true}
+	case "off":
+		modes = []bool{false}
+	case "both":
+		modes = []bool{true, false}
+	default:
+		return fmt.Errorf("bad -pipelining %q: on, off or both", pipelining)
+	}
+	for _, on := range modes {
+		srv, err := startServer(on)
+		if err != nil {
+			return err
+		}
+		title := "in-process server, no PIPELINING"
+		if on {
+			title = "in-process server offering PIPELINING"
+		}
+		err = runPoolThroughput(title, srv.target(), messages, rounds, conns, only, nil)
+		srv.stop()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // result is one client's figures for one scenario at one latency.

@@ -13,9 +13,11 @@ import (
 	"os/exec"
 	"strconv"
 
+	"github.com/smtpport/smtpport"
 	"github.com/smtpport/smtpport/internal/netsim"
 	"github.com/smtpport/smtpport/internal/smtptest"
 	"github.com/smtpport/smtpport/negotiate"
+	"github.com/smtpport/smtpport/presets"
 )
 
 const (
@@ -42,8 +44,8 @@ type serverInfo struct {
 
 // serve runs the in-process test server in this (child) process until stdin closes, so
 // the benchmark process measures only the clients' allocations.
-func serve() error {
-	srv, err := smtptest.NewServer(smtptest.Config{Users: map[string]string{benchUser: benchPass}})
+func serve(pipelining bool) error {
+	srv, err := smtptest.NewServer(smtptest.Config{Users: map[string]string{benchUser: benchPass}, Pipelining: pipelining})
 	if err != nil {
 		return err
 	}
@@ -72,12 +74,13 @@ type remote struct {
 	pool  *x509.CertPool
 }
 
-func startServer() (*remote, error) {
+// startServer starts the server process; pipelining makes it offer PIPELINING.
+func startServer(pipelining bool) (*remote, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, "-serve")
+	cmd := exec.Command(self, "-serve", "-serve-pipelining="+strconv.FormatBool(pipelining))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -129,6 +132,23 @@ func (r *remote) dialer(block map[int]netsim.Behaviour) *netsim.Dialer {
 // tlsConfig trusts the server's CA; a fresh one per client, without a session cache.
 func (r *remote) tlsConfig() *tls.Config {
 	return &tls.Config{RootCAs: r.pool, ServerName: serverHost}
+}
+
+// target is this server for the pool throughput scenario.
+func (r *remote) target() *target {
+	return &target{
+		preset: presets.Custom(serverHost),
+		opts: func() []smtpport.Option {
+			return []smtpport.Option{
+				smtpport.WithTLSConfig(r.tlsConfig()),
+				smtpport.WithDialer(r.dialer(nil)),
+				smtpport.WithLocalName(benchHELO),
+				smtpport.WithPassword(benchUser, benchPass),
+			}
+		},
+		from: benchUser, to: "bob@example.test", msg: newMessage(benchUser, "bob@example.test"),
+		addr465: r.info.Addrs[465], tls: r.tlsConfig, password: benchPass,
+	}
 }
 
 func routeAddr(port int) string {

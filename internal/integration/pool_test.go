@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -49,9 +50,12 @@ func classify(err error) poolOutcome {
 
 // TestPoolRestartMidRun: 20 goroutines send 5,000 messages through one Pool of 10
 // connections while Postfix is stopped and started again a third of the way through.
-// Every Send returns nil or a typed error; once Postfix's queue is empty, every message
-// Send accepted is in the Maildir exactly once, an outcome-unknown one at most once, a
-// refused or unsent one not at all. Close leaves no connection, goroutine or fd.
+// Every Send returns nil or a typed error; once Postfix's queue is empty, no message was
+// accepted by Postfix twice (its log: queue files qmgr took per Message-ID), every one
+// Send accepted is in the Maildir, a refused or unsent one is not. A message may be in
+// the Maildir twice: Postfix delivers again one it was stopped while delivering
+// (at-least-once across a crash), though it was sent and accepted once. Close leaves no
+// connection, goroutine or fd.
 func TestPoolRestartMidRun(t *testing.T) {
 	const (
 		workers  = 20
@@ -71,6 +75,7 @@ func TestPoolRestartMidRun(t *testing.T) {
 	goleak.VerifyNone(t)
 	fdsBefore := fdCount(t)
 
+	logOffset := env.LogOffset()
 	pool, err := smtpport.NewPool(preset(), options(t, smtpport.WithPoolSize(poolSize))...)
 	require.NoError(t, err)
 
@@ -142,20 +147,69 @@ func TestPoolRestartMidRun(t *testing.T) {
 	waitFor(t, 3*time.Minute, "Postfix's queue is empty", env.QueueEmpty)
 	got, err := messageCounts(tag)
 	require.NoError(t, err)
-	inMaildir := 0
+	accepted, err := acceptances(logOffset, tag)
+	require.NoError(t, err)
+	inMaildir, redelivered := 0, 0
 	for i, id := range ids {
-		n := got[id]
+		n, a := got[id], accepted[id]
 		inMaildir += n
-		require.LessOrEqual(t, n, 1, "Message-ID %s delivered %d times", id, n)
+		// The client's promise is about what Postfix accepted; Postfix itself may deliver
+		// one accepted message twice when it is stopped while delivering it (virtual(8)
+		// wrote the Maildir file, qmgr(8) never heard): at-least-once across a crash.
+		// Lines logged while postlogd is stopped are lost, so the log proves a second
+		// acceptance but never a missing one.
+		require.LessOrEqual(t, a, 1, "Message-ID %s accepted by Postfix %d times: sent again after its final dot", id, a)
+		if n > 1 {
+			require.LessOrEqual(t, n, 2, "Message-ID %s delivered %d times", id, n)
+			redelivered++
+			t.Logf("%s: accepted %d times by the log, delivered %d times (Postfix redelivered it after the restart)", id, a, n)
+		}
 		switch classify(errs[i]) {
 		case outDelivered:
-			require.Equal(t, 1, n, "Send returned nil for %s, but it is not in the Maildir", id)
+			require.GreaterOrEqual(t, n, 1, "Send returned nil for %s, but it is not in the Maildir", id)
 		case outNotSent:
+			require.Zero(t, a, "Send returned %v for %s, but Postfix accepted it", errs[i], id)
 			require.Zero(t, n, "Send returned %v for %s, but it was delivered", errs[i], id)
 		}
 		delete(got, id)
 	}
 	require.Empty(t, got, "Message-IDs in the Maildir that no Send used")
-	t.Logf("in the Maildir: %d of %d (%d nil, %d outcome unknown)", inMaildir, messages,
-		byOutcome[outDelivered], byOutcome[outUnknown])
+	t.Logf("in the Maildir: %d of %d (%d nil, %d outcome unknown; %d redelivered by Postfix)", inMaildir, messages,
+		byOutcome[outDelivered], byOutcome[outUnknown], redelivered)
+}
+
+// acceptances reads Postfix's log from offset: for each Message-ID starting with prefix,
+// how many distinct queue files cleanup(8) finished and qmgr(8) took ("from=<...>"),
+// that is, how many times Postfix accepted it. A transaction lost before its final "."
+// leaves a cleanup line but never reaches qmgr.
+func acceptances(offset int64, prefix string) (map[string]int, error) {
+	lines, err := env.LogSince(offset)
+	if err != nil {
+		return nil, err
+	}
+	idOf := map[string]string{} // queue ID -> Message-ID
+	queued := map[string]bool{} // queue IDs qmgr took
+	for _, l := range lines {
+		_, rest, ok := strings.Cut(l, "]: ")
+		if !ok {
+			continue
+		}
+		qid, event, ok := strings.Cut(rest, ": ")
+		if !ok {
+			continue
+		}
+		switch {
+		case strings.Contains(l, "/cleanup[") && strings.HasPrefix(event, "message-id=<"):
+			idOf[qid] = strings.TrimSuffix(strings.TrimPrefix(event, "message-id=<"), ">")
+		case strings.Contains(l, "/qmgr[") && strings.HasPrefix(event, "from=<"):
+			queued[qid] = true
+		}
+	}
+	counts := map[string]int{}
+	for qid := range queued {
+		if id, ok := idOf[qid]; ok && strings.HasPrefix(id, prefix) {
+			counts[id]++
+		}
+	}
+	return counts, nil
 }

@@ -69,6 +69,10 @@ type Conn struct {
 	// writer side
 	command string        // the command the pending reply answers
 	timeout time.Duration // that command's limit
+	last    string        // the last command written: a final 354 enters the message only after DATA
+	queued  []string      // commands pipelined behind command (RFC 2920), oldest first
+	partial bool          // the last write ended inside a command line
+	waiting bool          // a reply to command is due
 	inData  bool          // writing the message, after a 354
 	tail    []byte        // last bytes of the message written, to find "\r\n.\r\n"
 	dotSent atomic.Bool   // the final "." was written and its reply not yet read
@@ -135,10 +139,7 @@ func (l *Conn) Write(p []byte) (int, error) {
 	if l.inData {
 		return l.writeData(p)
 	}
-	verb, _, _ := bytes.Cut(p, []byte(" "))
-	verb, _, _ = bytes.Cut(verb, []byte("\r"))
-	l.command = string(bytes.ToUpper(verb[:min(len(verb), 8)]))
-	l.timeout = l.limit(commandTimeout(l.command))
+	l.commands(p)
 	l.replyBytes, l.pos = 0, 0
 	l.dotSent.Store(false)
 	l.arm(l.timeout)
@@ -146,26 +147,70 @@ func (l *Conn) Write(p []byte) (int, error) {
 	return n, l.explain(err)
 }
 
+// commands notes the command lines in p. One write usually holds one command; a
+// pipelined group (RFC 2920) holds several, answered in order: the first names the
+// reply awaited and sets its timeout, the rest wait in queued (also when a group spans
+// writes). A line split across writes counts once.
+func (l *Conn) commands(p []byte) {
+	for len(p) > 0 {
+		line, rest, complete := bytes.Cut(p, []byte("\n"))
+		if !l.partial {
+			verb := verbOf(line)
+			if !l.waiting {
+				l.command, l.queued = verb, l.queued[:0]
+				l.timeout = l.limit(commandTimeout(verb))
+				l.waiting = true
+			} else {
+				l.queued = append(l.queued, verb)
+			}
+			l.last = verb
+		}
+		l.partial = !complete
+		p = rest
+	}
+}
+
+// verbOf is the command word of line, upper case, at most 8 bytes; the usual ones
+// without an allocation.
+func verbOf(line []byte) string {
+	verb, _, _ := bytes.Cut(line, []byte(" "))
+	verb, _, _ = bytes.Cut(verb, []byte("\r"))
+	verb = verb[:min(len(verb), 8)]
+	for _, v := range knownVerbs {
+		if bytes.EqualFold(verb, []byte(v)) {
+			return v
+		}
+	}
+	return string(bytes.ToUpper(verb))
+}
+
+var knownVerbs = [...]string{"MAIL", "RCPT", "DATA", "RSET", "NOOP", "QUIT", "EHLO", "HELO", "AUTH", "STARTTLS", "VRFY"}
+
 // writeData writes one block of the message; the block holding the terminator switches
 // to waiting for the reply to the final ".".
 func (l *Conn) writeData(p []byte) (int, error) {
 	l.command, l.timeout = "message", l.limit(DataBlockTimeout)
 	l.arm(l.timeout)
-	seen := append(l.tail, p...)
-	end := bytes.Index(seen, terminator)
-	if end < 0 {
-		l.tail = append(l.tail[:0], seen[max(0, len(seen)-len(terminator)+1):]...)
+	// The terminator lies within p, or across the tail kept from earlier blocks and p's
+	// first bytes; only those few bytes are joined, never the whole block.
+	var buf [10]byte // twice the terminator
+	joint := append(append(buf[:0], l.tail...), p[:min(len(p), len(terminator)-1)]...)
+	if !bytes.Contains(joint, terminator) && !bytes.Contains(p, terminator) {
+		if len(p) >= len(terminator)-1 {
+			joint = p
+		}
+		l.tail = append(l.tail[:0], joint[max(0, len(joint)-len(terminator)+1):]...)
 		n, err := l.write(p)
 		return n, l.explain(err)
 	}
 	// Bytes after the terminator would be the next command: net/smtp never writes any.
-	l.inData, l.tail = false, nil
+	l.inData, l.tail, l.last = false, l.tail[:0], ""
 	n, err := l.write(p)
 	if err != nil {
 		return n, l.explain(err)
 	}
 	l.dotSent.Store(true)
-	l.command, l.timeout = "end of data", l.limit(DataTermTimeout)
+	l.command, l.timeout, l.waiting = "end of data", l.limit(DataTermTimeout), true
 	l.replyBytes, l.pos = 0, 0
 	l.arm(l.timeout)
 	return n, nil
@@ -207,8 +252,20 @@ func (l *Conn) scan(b []byte) {
 			continue
 		}
 		l.dotSent.Store(false)
-		if l.command == "DATA" && string(l.line[:3]) == "354" {
-			l.inData, l.tail = true, []byte("\r\n")
+		l.waiting = len(l.queued) > 0
+		if l.waiting {
+			// The next pipelined command's reply is due now, within its own time.
+			l.command, l.queued = l.queued[0], l.queued[1:]
+			l.timeout = l.limit(commandTimeout(l.command))
+			l.replyBytes = 0
+			l.arm(l.timeout)
+			continue
+		}
+		if l.last == "DATA" { // this is DATA's reply: a 354 starts the message, anything else does not
+			if string(l.line[:3]) == "354" {
+				l.inData, l.tail = true, append(l.tail[:0], '\r', '\n')
+			}
+			l.last = ""
 		}
 	}
 }

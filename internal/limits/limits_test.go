@@ -86,3 +86,48 @@ func TestReplyCap(t *testing.T) {
 	assert.ErrorIs(t, err, ErrReplyTooLarge)
 	assert.Equal(t, int64(MaxReplyBytes), n)
 }
+
+// A pipelined group (RFC 2920) is answered in order: each reply moves the awaited
+// command, and its timeout, to the next; a 354 enters the message only after DATA.
+func TestPipelinedCommands(t *testing.T) {
+	tests := []struct {
+		name    string
+		writes  []string
+		replies []string // read one by one
+		after   []string // the command awaited after each reply
+		inData  bool
+	}{
+		{"group then DATA", []string{"RSET\r\nMAIL FROM:<a@b>\r\nRCPT TO:<c@d>\r\n"},
+			[]string{"250 ok\r\n", "250 ok\r\n", "250 ok\r\n"}, []string{"MAIL", "RCPT", "RCPT"}, false},
+		{"354 to a pipelined MAIL is no message", []string{"RSET\r\nMAIL FROM:<a@b>\r\n"},
+			[]string{"354 what\r\n", "354 what\r\n"}, []string{"MAIL", "MAIL"}, false},
+		{"a line split over writes is one command", []string{"MAIL FR", "OM:<a@b>\r\n", "DATA\r\n"},
+			[]string{"250 ok\r\n", "354 go\r\n"}, []string{"DATA", "DATA"}, true},
+		{"a group spanning writes keeps its order", []string{"RSET\r\nMAIL FROM:<a@b>\r\n", "RCPT TO:<c@d>\r\n"},
+			[]string{"250 ok\r\n", "250 ok\r\n", "354 no\r\n"}, []string{"MAIL", "RCPT", "RCPT"}, false},
+		{"a 354 after DATA's refusal is no message", []string{"DATA\r\n"},
+			[]string{"554 no\r\n", "354 late\r\n"}, []string{"DATA", "DATA"}, false},
+		{"multi-line reply moves on once", []string{"RSET\r\nNOOP\r\n"},
+			[]string{"250-a\r\n250 b\r\n", "250 ok\r\n"}, []string{"NOOP", "NOOP"}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l, out := newTestConn(t, strings.Join(tt.replies, ""))
+			l.max = time.Hour
+			var want strings.Builder
+			for _, w := range tt.writes {
+				_, err := l.Write([]byte(w))
+				require.NoError(t, err)
+				want.WriteString(w)
+			}
+			for i, r := range tt.replies {
+				_, err := io.ReadFull(l, make([]byte, len(r)))
+				require.NoError(t, err)
+				assert.Equal(t, tt.after[i], l.command, "after reply %d", i)
+				assert.Equal(t, commandTimeout(l.command), l.timeout)
+			}
+			assert.Equal(t, tt.inData, l.inData)
+			assert.Equal(t, want.String(), out.String(), "bytes unchanged")
+		})
+	}
+}

@@ -45,6 +45,10 @@ type Config struct {
 	CommandReply func(conn int, line string) string
 	// CA signs the server certificate; a new one is generated when nil.
 	CA *CA
+	// Pipelining advertises PIPELINING (RFC 2920) in EHLO, and holds back replies while
+	// more commands are already in, sending a group's replies together (as Postfix
+	// does). The server reads commands in order either way.
+	Pipelining bool
 }
 
 // Endpoint is one listening port and how it behaves.

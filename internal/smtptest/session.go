@@ -50,6 +50,7 @@ func (s *session) setConn(c net.Conn) {
 }
 
 func (s *session) run() {
+	defer func() { s.w.Flush() }() // replies held back for a pipelined group, if the session ends in one
 	if s.ep.Security == negotiate.ImplicitTLS {
 		tc := tls.Server(s.conn, s.srv.tlsConfig(s.ep))
 		if err := tc.Handshake(); err != nil {
@@ -106,6 +107,9 @@ func (s *session) reply(code int, text string) error {
 		}
 		fmt.Fprintf(s.w, "%d%s%s\r\n", code, sep, l)
 	}
+	if s.srv.cfg.Pipelining && s.r.Buffered() > 0 {
+		return nil // more commands are in: answer them together, as Postfix does
+	}
 	return s.w.Flush()
 }
 
@@ -153,6 +157,9 @@ func (s *session) handle(line string) error {
 
 func (s *session) extensions() []string {
 	ext := []string{"8BITMIME", "SIZE 10485760", "ENHANCEDSTATUSCODES"}
+	if s.srv.cfg.Pipelining {
+		ext = append(ext, "PIPELINING")
+	}
 	if s.offersSTARTTLS() {
 		ext = append(ext, "STARTTLS")
 	}
@@ -171,6 +178,9 @@ func (s *session) startTLS() error {
 		return s.reply(502, "5.5.1 STARTTLS not available")
 	}
 	if err := s.reply(220, "2.0.0 Ready to start TLS"); err != nil {
+		return err
+	}
+	if err := s.w.Flush(); err != nil {
 		return err
 	}
 	tc := tls.Server(s.conn, s.srv.tlsConfig(s.ep))

@@ -277,6 +277,12 @@ postfix_start() {
 	fi
 	# The daemons must not inherit our stdout/stderr: a caller reading them through a
 	# pipe would wait for as long as the daemons live.
+	# postsuper(1), run by "postfix start", checks the queue as mail_owner and, postlogd
+	# not running yet, writes its warnings (a cleanup temp file left by a stop in the
+	# middle of a message: "bogus file name") to maillog_file itself. Unless mail_owner
+	# may append to it, that warning is fatal and Postfix stays down.
+	touch "$STATE/log/postfix.log"
+	chown postfix "$STATE/log/postfix.log"
 	# "postfix start" returns once master(8) has opened its listeners (master -w).
 	if ! in_ns postfix -c "$STATE/postfix" start </dev/null >>"$STATE/log/start.log" 2>&1; then
 		tail -n 20 "$STATE/log/start.log" >&2

@@ -64,6 +64,20 @@ func TestQueueEmpty(t *testing.T) {
 	require.NoError(t, err)
 	require.True(t, empty)
 
+	// A cleanup(8) file left unfinished by a stop mid-message (0600) is never delivered.
+	unfinished := filepath.Join(e.Spool, "incoming", "50E1777E997")
+	write(t, unfinished, "")
+	require.NoError(t, os.Chmod(unfinished, 0o600))
+	empty, err = e.QueueEmpty()
+	require.NoError(t, err)
+	require.True(t, empty, "an unfinished incoming file is not mail to deliver")
+
+	require.NoError(t, os.Chmod(unfinished, 0o700)) // finished: qmgr will take it
+	empty, err = e.QueueEmpty()
+	require.NoError(t, err)
+	require.False(t, empty)
+	require.NoError(t, os.Remove(unfinished))
+
 	write(t, filepath.Join(e.Spool, "active", "A", "4F2A1B"), "queue file")
 	empty, err = e.QueueEmpty()
 	require.NoError(t, err)
