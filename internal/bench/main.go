@@ -103,6 +103,7 @@ func main() {
 			rs = append(rs, runScenario(srv, sc, lat, *runs)...)
 		}
 		table(lat, rs)
+		coldWarm(rs)
 		all = append(all, rs...)
 	}
 	targets(all)
@@ -125,12 +126,14 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 		series
 		samples        []sample
 		mallocs, bytes uint64
+		cpu            time.Duration
 		slow, skip     bool
 	}
 	states := make([]*state, len(clients))
 	for i, c := range clients {
 		d := srv.scenarioDialer(sc)
-		dial := c.newSeries(seriesEnv{sc: sc, dialer: netsim.WithLatency(d, lat), tls: srv.tlsConfig()})
+		dial := c.newSeries(seriesEnv{sc: sc, dialer: netsim.WithLatency(d, lat), tls: srv.tlsConfig(),
+			host: serverHost, user: benchUser, pass: benchPass})
 		states[i] = &state{series: series{dial: dial, dialer: d}, skip: dial == nil}
 	}
 	for _, st := range states {
@@ -141,7 +144,7 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 		if s.elapsed > slowAfter {
 			st.slow = true
 			st.samples = append(st.samples, s)
-			st.mallocs, st.bytes = m, b
+			st.mallocs, st.bytes, st.cpu = m, b, s.cpu
 		}
 	}
 	for range runs {
@@ -153,6 +156,7 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 			st.samples = append(st.samples, s)
 			st.mallocs += m
 			st.bytes += b
+			st.cpu += s.cpu
 		}
 	}
 	// Slow series: the remaining runs at once.
@@ -163,12 +167,14 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 		}
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
+		cpu0 := cpuTime()
 		dials0 := st.dialer.TotalDials()
 		out := make([]sample, runs-1)
 		for i := range out {
 			wg.Go(func() { out[i] = timed(st.series, sc.timeout) })
 		}
 		wg.Wait()
+		st.cpu += cpuTime() - cpu0
 		runtime.ReadMemStats(&ms1)
 		// Overlapping Dials see each other's connections: share the batch's out evenly.
 		dials := st.dialer.TotalDials() - dials0
@@ -185,7 +191,7 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 		if st.skip {
 			r.skipped = "no route memory; same as 587 blackholed"
 		} else {
-			r.figures = summarise(st.samples, st.mallocs, st.bytes)
+			r.figures = summarise(st.samples, st.mallocs, st.bytes, st.cpu)
 			r.concurrent = st.slow
 		}
 		out = append(out, r)
@@ -193,11 +199,14 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 	return out
 }
 
-// measure is one timed Dial with the allocations made while it ran.
+// measure is one timed Dial with the allocations made and the CPU time the process
+// used (user + system, getrusage) while it ran. The server is another process.
 func measure(s series, timeout time.Duration) (sample, uint64, uint64) {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
 	smp := timed(s, timeout)
+	smp.cpu = cpuTime() - cpu0
 	runtime.ReadMemStats(&ms1)
 	return smp, ms1.Mallocs - ms0.Mallocs, ms1.TotalAlloc - ms0.TotalAlloc
 }
@@ -209,10 +218,12 @@ func timed(s series, timeout time.Duration) sample {
 	defer cancel()
 	before := s.dialer.TotalDials()
 	start := time.Now()
-	closer, err := s.dial(ctx)
+	d, err := s.dial(ctx)
 	elapsed := time.Since(start)
+	resumed := false
 	if err == nil {
-		closer()
+		resumed = d.resumed
+		d.close()
 	}
-	return sample{elapsed: elapsed, err: err, dials: s.dialer.TotalDials() - before}
+	return sample{elapsed: elapsed, err: err, dials: s.dialer.TotalDials() - before, resumed: resumed}
 }

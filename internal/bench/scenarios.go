@@ -15,6 +15,7 @@ type scenario struct {
 	oracle  negotiate.Route
 	timeout time.Duration
 	memory  bool // second Dial with route memory (the first, unmeasured, fills it)
+	pinned  bool // smtpport and go-mail are told the oracle's route too (Postfix per-port rows)
 }
 
 var (
