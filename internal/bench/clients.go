@@ -85,7 +85,7 @@ var clients = []client{
 		return oracle(env, quickAckDialer{env.dialer}, cfg)
 	}},
 	{name: "go-mail " + goMailVersion + ", cold", newSeries: func(env seriesEnv) dialFunc {
-		if env.sc.memory {
+		if env.sc.memory || env.sc.noGoMail {
 			return nil // go-mail has no route memory: see the 587 blackholed row
 		}
 		return goMail(env)
@@ -206,15 +206,29 @@ func goMail(env seriesEnv) dialFunc {
 		auth = mail.SMTPAuthPlain
 	}
 	opts := []mail.Option{
-		mail.WithTLSPortPolicy(mail.TLSOpportunistic),
 		mail.WithSMTPAuth(auth),
 		mail.WithUsername(env.user), mail.WithPassword(env.pass),
 		mail.WithTLSConfig(env.tls),
-		mail.WithDialContextFunc(env.dialer.DialContext),
 		mail.WithHELO(benchHELO),
 	}
 	if env.sc.pinned && env.sc.oracle.Security == negotiate.ImplicitTLS {
-		opts = append(opts, mail.WithSSLPort(false))
+		// A port policy would set 587 first. With a dial func of ours go-mail leaves
+		// implicit TLS to it, so it does what go-mail's own tls.Dialer would.
+		opts = append(opts, mail.WithSSLPort(false), mail.WithDialContextFunc(func(ctx context.Context, network, addr string) (net.Conn, error) {
+			c, err := env.dialer.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			tc := tls.Client(c, env.tls)
+			if err := tc.HandshakeContext(ctx); err != nil {
+				c.Close()
+				return nil, err
+			}
+			return tc, nil
+		}))
+	} else {
+		opts = append(opts, mail.WithDialContextFunc(env.dialer.DialContext))
+		opts = append(opts, mail.WithTLSPortPolicy(mail.TLSOpportunistic))
 	}
 	c, err := mail.NewClient(env.host, opts...)
 	if err != nil {

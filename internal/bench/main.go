@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,6 +50,9 @@ func main() {
 	poolMessages := flag.Int("pool", 0, "instead of Dials, measure pool throughput with this many messages per run")
 	poolRounds := flag.Int("pool-runs", 3, "runs per pool throughput cell")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process here")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the benchmark process here (every allocation sampled)")
+	clientFilter := flag.String("client", "", "run only contenders whose name contains this (for profiles)")
+	postfix := flag.Bool("postfix", false, "measure cold and warm Dials against real Postfix from internal/testenv (run under flock /tmp/testenv.lock)")
 	flag.Parse()
 	if *cpuProfile != "" && !*serveMode {
 		f, err := os.Create(*cpuProfile)
@@ -59,8 +63,15 @@ func main() {
 		pprof.StartCPUProfile(f)
 		defer pprof.StopCPUProfile()
 	}
+	if *memProfile != "" && !*serveMode {
+		runtime.MemProfileRate = 1
+		defer writeHeapProfile(*memProfile)
+	}
 	if *fixed {
 		clients = append(clients, fixedStagger)
+	}
+	if *clientFilter != "" {
+		clients = slices.DeleteFunc(clients, func(c client) bool { return !strings.Contains(c.name, *clientFilter) })
 	}
 	if *serveMode {
 		if err := serve(); err != nil {
@@ -78,6 +89,13 @@ func main() {
 		}
 		lats = append(lats, time.Duration(ms)*time.Millisecond)
 	}
+	if *postfix {
+		if err := runPostfix(*runs, *only); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	srv, err := startServer()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -92,7 +110,7 @@ func main() {
 		return
 	}
 
-	header(*runs)
+	header(*runs, inProcessServer)
 	var all []result
 	for _, lat := range lats {
 		var rs []result
@@ -110,6 +128,14 @@ func main() {
 	stallTargets(all)
 }
 
+// target is a server the contenders dial: the in-process one (remote) or real Postfix.
+type target interface {
+	// scenarioDialer maps the route addresses to the server and applies sc's blocks.
+	scenarioDialer(sc scenario) *netsim.Dialer
+	// seriesEnv is what a contender needs to dial through d.
+	seriesEnv(sc scenario, d netsim.ContextDialer) seriesEnv
+}
+
 // result is one client's figures for one scenario at one latency.
 type result struct {
 	sc      scenario
@@ -121,7 +147,7 @@ type result struct {
 // runScenario measures every client on sc: one warm-up Dial each (it fills route memory
 // and session caches; a slow one counts as the first sample), then the runs interleaved
 // client by client so the machine's load falls on all alike.
-func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result {
+func runScenario(srv target, sc scenario, lat time.Duration, runs int) []result {
 	type state struct {
 		series
 		samples        []sample
@@ -132,8 +158,7 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 	states := make([]*state, len(clients))
 	for i, c := range clients {
 		d := srv.scenarioDialer(sc)
-		dial := c.newSeries(seriesEnv{sc: sc, dialer: netsim.WithLatency(d, lat), tls: srv.tlsConfig(),
-			host: serverHost, user: benchUser, pass: benchPass})
+		dial := c.newSeries(srv.seriesEnv(sc, netsim.WithLatency(d, lat)))
 		states[i] = &state{series: series{dial: dial, dialer: d}, skip: dial == nil}
 	}
 	for _, st := range states {
@@ -190,6 +215,9 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 		r := result{sc: sc, latency: lat, client: clients[i].name}
 		if st.skip {
 			r.skipped = "no route memory; same as 587 blackholed"
+			if sc.noGoMail {
+				r.skipped = "left out: waits its own 15 s on the blackholed 587, then fails"
+			}
 		} else {
 			r.figures = summarise(st.samples, st.mallocs, st.bytes, st.cpu)
 			r.concurrent = st.slow
@@ -226,4 +254,14 @@ func timed(s series, timeout time.Duration) sample {
 		d.close()
 	}
 	return sample{elapsed: elapsed, err: err, dials: s.dialer.TotalDials() - before, resumed: resumed}
+}
+
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	defer f.Close()
+	pprof.Lookup("allocs").WriteTo(f, 0)
 }

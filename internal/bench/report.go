@@ -9,13 +9,16 @@ import (
 	"time"
 )
 
-func header(runs int) {
+// inProcessServer describes the in-process server for the header.
+const inProcessServer = "internal/smtptest in a child process (TLS 1.3, ECDSA P-256, PLAIN); latency: internal/netsim, one way, each direction"
+
+func header(runs int, server string) {
 	fmt.Printf("# smtpport benchmark\n\n")
 	fmt.Printf("- command: `cd internal/bench && go run . %s`\n", strings.Join(os.Args[1:], " "))
 	fmt.Printf("- date: %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("- machine: %s, %d CPUs, GOMAXPROCS %d, %s %s/%s, load average %s\n",
 		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage())
-	fmt.Printf("- server: internal/smtptest in a child process (TLS 1.3, ECDSA P-256, PLAIN); latency: internal/netsim, one way, each direction\n")
+	fmt.Printf("- server: %s\n", server)
 	fmt.Printf("- %d Dials per cell after one warm-up Dial; time = start of Dial to authenticated client; cells whose first Dial took over %s ran their other Dials concurrently (marked ‖)\n\n", runs, slowAfter)
 }
 
@@ -130,11 +133,19 @@ func coldWarm(rs []result) {
 				continue
 			}
 			fmt.Printf("| %s | %s | %s | %s vs %s | %.2f | %s vs %s | %.2f | %.0f vs %.0f | %.2f |\n",
-				sc, shortName(d.client), shortName(y.client), ms(d.median), ms(y.median), ratio(d.median, y.median),
+				sc, shortName(d.client)+failed(d), shortName(y.client)+failed(y), ms(d.median), ms(y.median), ratio(d.median, y.median),
 				ms(d.cpu), ms(y.cpu), ratio(d.cpu, y.cpu), d.allocs, y.allocs, d.allocs/y.allocs)
 		}
 	}
 	fmt.Println()
+}
+
+// failed marks a row some of whose Dials failed.
+func failed(r *result) string {
+	if r.ok == r.runs {
+		return ""
+	}
+	return fmt.Sprintf(" (**%d/%d ok**)", r.ok, r.runs)
 }
 
 func ratio(a, b time.Duration) float64 {
