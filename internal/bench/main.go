@@ -263,5 +263,6 @@ func writeHeapProfile(path string) {
 		return
 	}
 	defer f.Close()
+	runtime.GC() // the profile counts allocations up to the last completed GC
 	pprof.Lookup("allocs").WriteTo(f, 0)
 }
