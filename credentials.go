@@ -44,9 +44,9 @@ func newPolicy(kind string, capable, requested, accepted []string) (policy, erro
 
 // newPasswordPolicy is newPolicy for a password, after the SASLprep rule
 // (credentials_saslprep.go): SCRAM goes last when SASLprep changes the user name or
-// password, and is left out when it refuses them.
-func newPasswordPolicy(username, password string, requested, accepted []string) (policy, error) {
-	order, unusable := passwordOrder(saslprepOf(username, password), saslprepRefusal(username, password))
+// password (outcome), and is left out when it refuses them (why).
+func newPasswordPolicy(outcome saslprepOutcome, why error, requested, accepted []string) (policy, error) {
+	order, unusable := passwordOrder(outcome, why)
 	return buildPolicy("a password", order, requested, accepted, unusable)
 }
 
