@@ -228,7 +228,10 @@ func (n *negotiation) ready(a *attempt, c *smtp.Client, tap *tapConn) error {
 // A replyTracker under textproto's reader keeps why the EHLO failed (net/smtp forgets
 // it when it tries HELO), so a 421, a 5xx, a timeout or an oversized reply each get
 // their own error with the cause reachable. Both are gone when hello returns: nothing
-// of the negotiation stays in the client's reader or writer.
+// of the negotiation stays in the client's reader or writer. w is the conn the client
+// was made on; its own buffers are pointed at the guard and the tracker and back (net/smtp
+// flushes every command, so the writer is empty), unless the greeting left bytes
+// buffered: then the tracker reads them through a reader of its own.
 func (n *negotiation) hello(c *smtp.Client, a *attempt, w net.Conn, overTLS bool) error {
 	what := "EHLO"
 	if overTLS {
@@ -236,14 +239,24 @@ func (n *negotiation) hello(c *smtp.Client, a *attempt, w net.Conn, overTLS bool
 	}
 	origW, origR := c.Text.Writer.W, c.Text.Reader.R
 	guard := &heloGuard{w: w}
-	c.Text.Writer.W = bufio.NewWriter(guard)
-	tracker := &replyTracker{r: origR}
-	c.Text.Reader.R = bufio.NewReader(tracker)
+	origW.Reset(guard)
+	var tracker *replyTracker
+	reuse := origR.Buffered() == 0
+	if reuse {
+		tracker = &replyTracker{r: w}
+		origR.Reset(tracker)
+	} else {
+		tracker = &replyTracker{r: origR}
+		c.Text.Reader.R = bufio.NewReader(tracker)
+	}
 	defer func() {
-		c.Text.Writer.W = origW
-		// Nothing read ahead: drop the tracker. Otherwise keep its buffer, so no byte
-		// is lost (the STARTTLS check sees them).
+		origW.Reset(w)
+		// Nothing read ahead: drop the tracker. Otherwise keep it and its buffer, so no
+		// byte is lost (the STARTTLS check sees them).
 		if c.Text.Reader.R.Buffered() == 0 {
+			if reuse {
+				origR.Reset(w)
+			}
 			c.Text.Reader.R = origR
 		}
 	}()
