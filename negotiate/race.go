@@ -113,8 +113,14 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 	routes, memo, recalled := n.recall()
 	r := &race{n: n, ctx: ctx, memo: recalled, begin: time.Now(), known: map[string]time.Duration{},
 		events: make(chan event, 2*len(routes))} // two sends per leg at most: never blocks
+	// One allocation each for the legs, their attempts and the index, not two per route
+	// and a growing slice.
+	legs, attempts := make([]leg, len(routes)), make([]attempt, len(routes))
+	r.legs = make([]*leg, len(routes))
 	for i, route := range routes {
-		r.legs = append(r.legs, &leg{a: &attempt{index: i, route: route, begin: r.begin, n: n}})
+		attempts[i] = attempt{index: i, route: route, begin: r.begin, n: n}
+		legs[i].a = &attempts[i]
+		r.legs[i] = &legs[i]
 	}
 	if recalled && memo.Connect > 0 {
 		r.known[memo.Route.Host] = memo.Connect
