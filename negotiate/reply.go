@@ -22,10 +22,11 @@ var errMalformedReply = errors.New("malformed reply to STARTTLS")
 // reads a line with another code, or a blank line, as more text and keeps reading, which
 // lets an attacker hide a go-ahead inside what net/smtp takes for a refusal.
 type replyScanner struct {
-	line []byte // the current line without its line ending
-	cr   bool   // the last byte was a CR
-	code int    // the reply's code, from its first line; 0 before it
-	done bool   // the final line has been read
+	head [4]byte // the first bytes of the current line: code and separator are all it checks
+	n    int     // the current line's length so far, without its line ending
+	cr   bool    // the last byte was a CR
+	code int     // the reply's code, from its first line; 0 before it
+	done bool    // the final line has been read
 }
 
 func malformed(why string) error { return errors.Join(errMalformedReply, errors.New(why)) }
@@ -48,18 +49,21 @@ func (s *replyScanner) feed(b []byte) (int, error) {
 			s.cr = true
 		case c < ' ' && c != '\t' || c == 0x7f:
 			return i, malformed("control character in reply")
-		case len(s.line) >= maxReplyLine-2:
+		case s.n >= maxReplyLine-2:
 			return i, malformed("reply line too long")
 		default:
-			s.line = append(s.line, c)
+			if s.n < len(s.head) {
+				s.head[s.n] = c
+			}
+			s.n++
 		}
 	}
 	return len(b), nil
 }
 
 func (s *replyScanner) endLine() error {
-	line := s.line
-	s.line, s.cr = s.line[:0], false
+	line := s.head[:min(s.n, len(s.head))]
+	s.n, s.cr = 0, false
 	if len(line) < 3 || line[0] < '2' || line[0] > '5' || !isDigit(line[1]) || !isDigit(line[2]) {
 		return malformed("reply line without a code")
 	}
