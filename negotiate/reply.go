@@ -90,6 +90,9 @@ type replyTracker struct {
 	line []byte // the current line, at most maxReplyLine bytes
 	last []byte // the last complete line, without CRLF
 	err  error  // the first read error
+	// bufs back line and last while EHLO lines fit (they do, but for long texts), so
+	// tracking them allocates nothing more.
+	bufs [2][128]byte
 }
 
 func (t *replyTracker) Read(p []byte) (int, error) {
@@ -102,6 +105,9 @@ func (t *replyTracker) Read(p []byte) (int, error) {
 }
 
 func (t *replyTracker) track(b []byte) {
+	if t.line == nil {
+		t.line, t.last = t.bufs[0][:0], t.bufs[1][:0]
+	}
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		chunk := b
