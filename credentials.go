@@ -110,11 +110,15 @@ func expandSCRAM(names []string) []string {
 	return out
 }
 
-// usable lists the mechanisms of order the provider accepts.
+// usable lists the mechanisms of order the provider accepts. Callers only read it:
+// with no accepted list that is order itself, not a copy per call.
 func (p policy) usable() []string {
-	var out []string
+	if len(p.accepted) == 0 {
+		return p.order
+	}
+	out := make([]string, 0, len(p.order))
 	for _, m := range p.order {
-		if len(p.accepted) == 0 || slices.Contains(p.accepted, m) {
+		if slices.Contains(p.accepted, m) {
 			out = append(out, m)
 		}
 	}
