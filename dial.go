@@ -32,7 +32,9 @@ func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiat
 	}
 	cfg := s.cfg
 	cfg.Routes = p.Routes
-	cfg.MemoryKey = memoryKey(p.Name, s.auth.username)
+	if cfg.Memory != nil {
+		cfg.MemoryKey = memoryKey(p.Name, s.auth.username)
+	}
 	if s.routesOK {
 		cfg.Routes = s.routes
 	}
