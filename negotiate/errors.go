@@ -244,6 +244,17 @@ func isFinal(err error) bool {
 // context.DeadlineExceeded, which would say the caller's deadline passed.
 type attemptTimeout time.Duration
 
+// defaultAttemptTimeoutCause is attemptTimeout(DefaultAttemptTimeout) boxed once: each
+// route and each AUTH would otherwise allocate its cause.
+var defaultAttemptTimeoutCause error = attemptTimeout(DefaultAttemptTimeout)
+
+func attemptTimeoutCause(d time.Duration) error {
+	if d == DefaultAttemptTimeout {
+		return defaultAttemptTimeoutCause
+	}
+	return attemptTimeout(d)
+}
+
 func (d attemptTimeout) Error() string {
 	return "attempt timeout of " + time.Duration(d).String() + " reached"
 }

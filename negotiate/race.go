@@ -237,7 +237,7 @@ func (r *race) launch() {
 	l := r.legs[r.start]
 	r.start++
 	timeout := r.n.cfg.attemptTimeout()
-	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeout(timeout))
+	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeoutCause(timeout))
 	l.cancel = cancel
 	a := l.a
 	a.start = time.Now()
@@ -433,7 +433,7 @@ func (n *negotiation) finish(r *race, w *leg) (*Result, error) {
 	r.noteWait(w)
 	r.abandon(w, ErrAbandoned)
 	timeout := n.cfg.attemptTimeout()
-	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeout(timeout))
+	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeoutCause(timeout))
 	defer cancel()
 	if err := n.authenticate(actx, a); err != nil {
 		a.err = err
