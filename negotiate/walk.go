@@ -238,15 +238,18 @@ func (n *negotiation) hello(c *smtp.Client, a *attempt, w net.Conn, overTLS bool
 		what = "EHLO over TLS"
 	}
 	origW, origR := c.Text.Writer.W, c.Text.Reader.R
-	guard := &heloGuard{w: w}
+	watch := &struct { // one allocation for both
+		guard   heloGuard
+		tracker replyTracker
+	}{guard: heloGuard{w: w}}
+	guard, tracker := &watch.guard, &watch.tracker
 	origW.Reset(guard)
-	var tracker *replyTracker
 	reuse := origR.Buffered() == 0
 	if reuse {
-		tracker = &replyTracker{r: w}
+		tracker.r = w
 		origR.Reset(tracker)
 	} else {
-		tracker = &replyTracker{r: origR}
+		tracker.r = origR
 		c.Text.Reader.R = bufio.NewReader(tracker)
 	}
 	defer func() {
