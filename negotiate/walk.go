@@ -164,7 +164,6 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 		return c, tampered(errPipelined)
 	}
 	tap.onGoAhead = func() { a.reach(StageTLS) }
-	var verified tls.ConnectionState
 	inner := tlsConfig.VerifyConnection
 	tlsConfig.VerifyConnection = func(cs tls.ConnectionState) error {
 		if inner != nil {
@@ -172,7 +171,7 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 				return err
 			}
 		}
-		verified, a.tlsUp = cs, true
+		a.tlsUp = true
 		a.reach(StageEHLO)
 		return nil
 	}
@@ -190,7 +189,10 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 		n.cfg.Trace.tls(a.route, cs, err)
 		return c, classifyTLS(err)
 	}
-	n.cfg.Trace.tls(a.route, verified, nil)
+	if n.cfg.Trace != nil && n.cfg.Trace.TLS != nil {
+		cs, _ := c.TLSConnectionState() // the state VerifyConnection saw, and the same chains
+		n.cfg.Trace.tls(a.route, cs, nil)
+	}
 	if err != nil {
 		return c, classifyReply(err, "EHLO over TLS")
 	}
