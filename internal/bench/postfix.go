@@ -146,7 +146,7 @@ func postfixTargets(rs []result) {
 			x = ratio(p.d.cpu, p.y.cpu)
 			row(sc, "CPU ≤ 1.10× "+shortName(p.y.client)+" ("+shortName(p.d.client)+")", fmt.Sprintf("%.2f× (%s vs %s per Dial)", x, ms(p.d.cpu), ms(p.y.cpu)), x <= 1.10)
 			x = p.d.allocs / p.y.allocs
-			row(sc, "allocs ≤ 1.10× "+shortName(p.y.client)+" ("+shortName(p.d.client)+")", fmt.Sprintf("%.2f× (%.0f vs %.0f per Dial)", x, p.d.allocs, p.y.allocs), x <= 1.10)
+			row(sc, "allocs ≤ 1.10× "+shortName(p.y.client)+" ("+shortName(p.d.client)+")", fmt.Sprintf("%.3f× (%.1f vs %.1f per Dial)", x, p.d.allocs, p.y.allocs), x <= 1.10)
 		}
 	}
 	sc := "Postfix 587 blackholed (testenv drop)"

@@ -132,7 +132,7 @@ func coldWarm(rs []result) {
 			if d == nil || y == nil || d.skipped != "" || y.skipped != "" || y.median == 0 {
 				continue
 			}
-			fmt.Printf("| %s | %s | %s | %s vs %s | %.2f | %s vs %s | %.2f | %.0f vs %.0f | %.2f |\n",
+			fmt.Printf("| %s | %s | %s | %s vs %s | %.2f | %s vs %s | %.2f | %.0f vs %.0f | %.3f |\n",
 				sc, shortName(d.client)+failed(d), shortName(y.client)+failed(y), ms(d.median), ms(y.median), ratio(d.median, y.median),
 				ms(d.cpu), ms(y.cpu), ratio(d.cpu, y.cpu), d.allocs, y.allocs, d.allocs/y.allocs)
 		}
