@@ -11,7 +11,7 @@ import (
 // Dial negotiates a route of p and returns a client ready for Mail, Rcpt and Data: TLS
 // verified for the route's host, EHLO said, authenticated when credentials were given.
 // The context bounds the whole negotiation; once Dial returns it no longer affects the
-// client. On failure the error is a *negotiate.Error (or wraps negotiate.ErrConfig).
+// client. On failure the error is an *Error (or wraps ErrConfig).
 func Dial(ctx context.Context, p presets.Preset, opts ...Option) (*smtp.Client, error) {
 	res, err := Negotiate(ctx, p, opts...)
 	if err != nil {
@@ -22,7 +22,7 @@ func Dial(ctx context.Context, p presets.Preset, opts ...Option) (*smtp.Client, 
 
 // Negotiate is Dial that also reports how it got there: the route, the TLS state, the
 // mechanism, and every attempt.
-func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiate.Result, error) {
+func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*Result, error) {
 	var s settings
 	for _, opt := range opts {
 		opt(&s)
@@ -30,6 +30,7 @@ func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*negotiat
 	if err := refuseUntrusted(p, &s); err != nil {
 		return nil, err
 	}
+	p = p.Clone() // a preset variable's slices are shared; this call reads its own copy
 	cfg := s.cfg
 	cfg.Routes = p.Routes
 	if cfg.Memory != nil {

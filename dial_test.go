@@ -120,7 +120,7 @@ func TestRouteSelection(t *testing.T) {
 					last = a
 				}
 			}
-			assert.Equal(t, negotiate.StageReady, last.Stage)
+			assert.Equal(t, negotiate.Stage("ready"), last.Stage)
 			assert.NoError(t, last.Err)
 			sendOne(t, res.Client, e.srv, tc.wantPort)
 		})
@@ -158,7 +158,7 @@ func TestAllRoutesDown(t *testing.T) {
 	require.Len(t, nerr.Attempts, 3)
 	for i, port := range []int{587, 465, 2525} {
 		assert.Equal(t, port, nerr.Attempts[i].Route.Port)
-		assert.Equal(t, negotiate.StageDial, nerr.Attempts[i].Stage)
+		assert.Equal(t, negotiate.Stage("dial"), nerr.Attempts[i].Stage)
 	}
 	assert.ErrorIs(t, err, smtpport.ErrUnreachable)
 	assert.NotErrorIs(t, err, smtpport.ErrAuthFailed)
@@ -199,7 +199,7 @@ func TestCertificateForWrongNameStopsWithoutCredentials(t *testing.T) {
 	var nerr *negotiate.Error
 	require.ErrorAs(t, err, &nerr)
 	require.Len(t, nerr.Attempts, 1)
-	assert.Equal(t, negotiate.StageTLS, nerr.Attempts[0].Stage)
+	assert.Equal(t, negotiate.Stage("tls"), nerr.Attempts[0].Stage)
 }
 
 func TestNoRouteOffersTLS(t *testing.T) {
@@ -222,7 +222,7 @@ func TestCancelDuringTLSHandshake(t *testing.T) {
 	e := newEnv(t, smtptest.Config{},
 		smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, Script: []smtptest.Step{{Hang: true}}})
 	sig := &signal{}
-	inTLS := sig.on("smtpport: stage", "route", e.srv.Route(465).String(), "stage", string(negotiate.StageTLS))
+	inTLS := sig.on("smtpport: stage", "route", e.srv.Route(465).String(), "stage", string(negotiate.Stage("tls")))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	errc := make(chan error, 1)
@@ -238,7 +238,7 @@ func TestCancelDuringTLSHandshake(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	var nerr *negotiate.Error
 	require.ErrorAs(t, err, &nerr)
-	assert.Equal(t, negotiate.StageTLS, nerr.Attempts[0].Stage)
+	assert.Equal(t, negotiate.Stage("tls"), nerr.Attempts[0].Stage)
 	assert.Empty(t, e.srv.AuthCommands())
 }
 
@@ -355,7 +355,7 @@ func TestReadyRouteWaitsForConnectedPreferredRoute(t *testing.T) {
 		smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS})
 	e.preset.Routes = e.srv.Routes(587, 465)
 	sig := &signal{}
-	connected587 := sig.on("smtpport: stage", "route", e.srv.Route(587).String(), "stage", string(negotiate.StageGreeting))
+	connected587 := sig.on("smtpport: stage", "route", e.srv.Route(587).String(), "stage", string(negotiate.Stage("greeting")))
 	ready465 := sig.on("smtpport: route ready", "route", e.srv.Route(465).String())
 	go func() {
 		<-ready465
@@ -367,7 +367,7 @@ func TestReadyRouteWaitsForConnectedPreferredRoute(t *testing.T) {
 	assert.Equal(t, 587, res.Route.Port)
 	require.Len(t, res.Attempts, 2)
 	assert.ErrorIs(t, res.Attempts[1].Err, negotiate.ErrAbandoned)
-	assert.Equal(t, negotiate.StageReady, res.Attempts[0].Stage)
+	assert.Equal(t, negotiate.Stage("ready"), res.Attempts[0].Stage)
 	auths := e.srv.AuthCommands()
 	require.Len(t, auths, 1, "credentials only on the winner")
 	assert.Equal(t, 587, auths[0].Port)
@@ -381,7 +381,7 @@ func TestReadyRouteDoesNotWaitForDialingRoute(t *testing.T) {
 	res, err := e.negotiate(t, testContext(t), smtpport.WithStagger(time.Millisecond))
 	require.NoError(t, err)
 	assert.Equal(t, 465, res.Route.Port)
-	assert.Equal(t, negotiate.StageDial, res.Attempts[0].Stage)
+	assert.Equal(t, negotiate.Stage("dial"), res.Attempts[0].Stage)
 	assert.ErrorIs(t, res.Attempts[0].Err, negotiate.ErrAbandoned)
 	require.Len(t, e.srv.AuthCommands(), 1)
 	// goleak in TestMain checks the abandoned dial's goroutine ended.

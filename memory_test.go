@@ -6,7 +6,6 @@ import (
 	"github.com/smtpport/smtpport"
 	"github.com/smtpport/smtpport/internal/netsim"
 	"github.com/smtpport/smtpport/internal/smtptest"
-	"github.com/smtpport/smtpport/negotiate"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -15,7 +14,7 @@ import (
 func TestRouteMemoryIsPerUser(t *testing.T) {
 	const bob, bobPass = "bob@example.test", "another password"
 	e := newEnv(t, smtptest.Config{Users: map[string]string{testUser: testPass, bob: bobPass}})
-	mem := negotiate.NewMemory()
+	mem := smtpport.NewMemory()
 
 	e.dialer.Set(e.srv.RouteAddr(587), netsim.Refuse)
 	res, err := e.negotiate(t, testContext(t), smtpport.WithRouteMemory(mem))

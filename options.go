@@ -53,7 +53,7 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithRoutes replaces the preset's routes, in preference order.
-func WithRoutes(routes ...negotiate.Route) Option {
+func WithRoutes(routes ...Route) Option {
 	return func(s *settings) { s.routes, s.routesOK = append([]negotiate.Route(nil), routes...), true }
 }
 

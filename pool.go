@@ -91,7 +91,7 @@ func NewPool(p presets.Preset, opts ...Option) (*Pool, error) {
 	if c := p.Limits.Connections; c > 0 && c < size {
 		size = c
 	}
-	pool := &Pool{preset: p, opts: opts, limits: p.Limits,
+	pool := &Pool{preset: p.Clone(), opts: opts, limits: p.Limits,
 		slots: make(chan struct{}, size), idle: make(chan *pooledConn, size)}
 	if n := p.Limits.MessagesPerMinute; n > 0 {
 		pool.pace = &pacer{every: time.Minute / time.Duration(n)}

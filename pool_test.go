@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -76,6 +77,23 @@ func TestPoolSendsEveryMessageOnceOverFewConnections(t *testing.T) {
 	require.NoError(t, pool.Close())
 	assert.Zero(t, pool.Stats().Open)
 	assert.ErrorIs(t, pool.Send(testContext(t), testUser, []string{"bob@example.test"}, []byte("x")), net.ErrClosed)
+}
+
+// TestPoolKeepsItsOwnCopyOfThePreset: a preset's Routes are shared by every copy made by
+// assignment (the exported variables included); changing them in place after NewPool
+// must not redirect the pool's connections.
+func TestPoolKeepsItsOwnCopyOfThePreset(t *testing.T) {
+	e := newEnv(t, smtptest.Config{})
+	p := e.preset
+	p.Routes = slices.Clone(p.Routes)
+	pool := newPool(t, e, p, smtpport.WithPoolSize(1))
+	shared := p // shares p.Routes, as p := presets.Gmail shares presets.Gmail's
+	for i := range shared.Routes {
+		shared.Routes[i].Host, shared.Routes[i].Port = "changed.invalid", 1
+	}
+	require.NoError(t, pool.Send(testContext(t), testUser, []string{"bob@example.test"}, []byte("hi\r\n")))
+	require.Len(t, e.srv.Messages(), 1)
+	require.NoError(t, pool.Close())
 }
 
 func TestPoolFailures(t *testing.T) {

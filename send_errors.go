@@ -22,28 +22,24 @@ var (
 
 // SendError is a send that failed after negotiation: the phase it failed in ("MAIL",
 // "RCPT", "DATA", "message", "end of data"), the server's reply if there was one, and
-// for RCPT every refused recipient. It matches one of ErrPermanent, ErrTemporary and
-// ErrOutcomeUnknown.
+// for RCPT every refused recipient, each a SendError of its own. It matches one of
+// ErrPermanent, ErrTemporary and ErrOutcomeUnknown.
 type SendError struct {
-	Phase   string
-	Code    int       // the reply code, 0 when the connection failed instead
-	Reply   string    // the reply text, sanitised
-	Refused []Refusal // the refused recipients, for Phase "RCPT"
-	Err     error     // the underlying error, nil for refused recipients
-	class   error
-}
-
-// Refusal is one recipient the server refused, with its reply.
-type Refusal struct {
-	Recipient string
-	Code      int
-	Reply     string
+	Phase     string
+	Recipient string       // the refused recipient, in an entry of Refused
+	Code      int          // the reply code, 0 when the connection failed instead
+	Reply     string       // the reply text, sanitised
+	Refused   []*SendError // the refused recipients, for Phase "RCPT"
+	Err       error        // the underlying error, nil for refused recipients
+	class     error
 }
 
 func (e *SendError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "smtpport: %s: ", e.Phase)
 	switch {
+	case e.Recipient != "":
+		fmt.Fprintf(&b, "<%s> %d %s", sanitize(e.Recipient), e.Code, e.Reply)
 	case len(e.Refused) > 0:
 		fmt.Fprintf(&b, "%d %s refused, message sent to none:", len(e.Refused), plural(len(e.Refused), "recipient"))
 		for i, r := range e.Refused {
@@ -71,10 +67,14 @@ func (e *SendError) Error() string {
 	return b.String()
 }
 
-func (e *SendError) Unwrap() error { return e.Err }
-
-// Is matches the error's class.
-func (e *SendError) Is(target error) bool { return target == e.class }
+// Unwrap returns the error's class (ErrPermanent, ErrTemporary or ErrOutcomeUnknown)
+// and the underlying error, so errors.Is and errors.As reach both.
+func (e *SendError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{e.class}
+	}
+	return []error{e.class, e.Err}
+}
 
 // sendFailure classifies err from phase on c.
 func sendFailure(c *smtp.Client, phase string, err error) *SendError {
@@ -91,8 +91,13 @@ func sendFailure(c *smtp.Client, phase string, err error) *SendError {
 	return e
 }
 
+// refusal is one recipient the server refused, with its reply.
+func refusal(rcpt string, reply *textproto.Error) *SendError {
+	return &SendError{Phase: "RCPT", Recipient: rcpt, Code: reply.Code, Reply: sanitize(reply.Msg), class: replyClass(reply.Code)}
+}
+
 // refusedRecipients is permanent when any refusal is: retrying the same list fails again.
-func refusedRecipients(refused []Refusal) *SendError {
+func refusedRecipients(refused []*SendError) *SendError {
 	e := &SendError{Phase: "RCPT", Refused: refused, class: ErrTemporary}
 	for _, r := range refused {
 		if r.Code >= 500 {

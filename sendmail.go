@@ -63,12 +63,12 @@ func deliver(c *smtp.Client, from string, to []string, msg []byte) error {
 	if err := c.Mail(from); err != nil {
 		return sendFailure(c, "MAIL", err)
 	}
-	var refused []Refusal
+	var refused []*SendError
 	for _, rcpt := range to {
 		err := c.Rcpt(rcpt)
 		var reply *textproto.Error
 		if errors.As(err, &reply) {
-			refused = append(refused, Refusal{Recipient: rcpt, Code: reply.Code, Reply: sanitize(reply.Msg)})
+			refused = append(refused, refusal(rcpt, reply))
 			continue
 		}
 		if err != nil {

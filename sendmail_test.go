@@ -57,6 +57,13 @@ func TestSendMailRefusedRecipients(t *testing.T) {
 			for _, r := range se.Refused {
 				assert.Equal(t, tt.replies[r.Recipient], fmt.Sprintf("%d %s", r.Code, r.Reply))
 				assert.Contains(t, err.Error(), "<"+r.Recipient+">")
+				// Each refusal is typed by its own reply, and says whom it refused.
+				own := smtpport.ErrTemporary
+				if r.Code >= 500 {
+					own = smtpport.ErrPermanent
+				}
+				assert.ErrorIs(t, r, own)
+				assert.Contains(t, r.Error(), "RCPT: <"+r.Recipient+"> "+tt.replies[r.Recipient])
 			}
 			assert.Empty(t, e.srv.Messages(), "all or nothing: no recipient gets the message")
 		})

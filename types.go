@@ -19,12 +19,3 @@ const (
 	STARTTLS    = negotiate.STARTTLS    // connect in the clear, then STARTTLS (RFC 3207), never optional
 	ImplicitTLS = negotiate.ImplicitTLS // TLS from the first byte (RFC 8314), as on port 465
 )
-
-// NewMemory returns an in-process route memory for WithRouteMemory.
-func NewMemory() negotiate.RouteMemory { return negotiate.NewMemory() }
-
-// OpenFileMemory opens (or will create) a route memory kept in the JSON file at path,
-// for WithRouteMemory across runs; see negotiate.OpenFileMemory.
-func OpenFileMemory(path string) (negotiate.RouteMemory, error) {
-	return negotiate.OpenFileMemory(path)
-}

@@ -28,7 +28,7 @@ func (n *negotiation) authenticate(ctx context.Context, w *attempt) error {
 	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < 2*w.connect+minAuthTime {
 		return &routeError{kind: ErrUnreachable, detail: "no time left to authenticate; nothing was sent"}
 	}
-	w.reach(StageAuth)
+	w.reach(stageAuth)
 	c := w.conn
 	auth, err := creds.Auth(ctx, c.mechanism, w.route.Host, c.tls)
 	if err != nil {

@@ -16,17 +16,17 @@ import (
 
 // Defaults used when a Config field is zero.
 const (
-	// DefaultStagger is the head start each route gets before the next one starts; the
+	// defaultStagger is the head start each route gets before the next one starts; the
 	// RFC 8305 "Connection Attempt Delay".
-	DefaultStagger = 250 * time.Millisecond
-	// DefaultAttemptTimeout bounds one route from connect to post-TLS EHLO. It is long
+	defaultStagger = 250 * time.Millisecond
+	// defaultAttemptTimeout bounds one route from connect to post-TLS EHLO. It is long
 	// enough for a greeting tarpit (servers delay the banner by 5-10 s); the caller's
 	// context bounds the whole negotiation.
-	DefaultAttemptTimeout = 30 * time.Second
-	// MaxNegotiationBytes caps what one connection may read before it is handed over:
+	defaultAttemptTimeout = 30 * time.Second
+	// maxNegotiationBytes caps what one connection may read before it is handed over:
 	// greeting, EHLO replies and TLS handshake together. net/smtp itself has no line
 	// limit; past this cap the attempt fails with ErrProtocol.
-	MaxNegotiationBytes = 64 << 10
+	maxNegotiationBytes = 64 << 10
 )
 
 // Credentials authenticate the winning connection. The root package provides them
@@ -62,10 +62,10 @@ type Config struct {
 	// for the outcome. Never credentials; server text is sanitised. Nil: no logging.
 	Logger *slog.Logger
 	// Stagger fixes the head start of each route over the next. Zero means adaptive:
-	// DefaultStagger while nothing is known about the host, then a figure derived from
+	// defaultStagger while nothing is known about the host, then a figure derived from
 	// its measured connect time (see the package documentation).
 	Stagger time.Duration
-	// AttemptTimeout bounds one route up to ready (0 means DefaultAttemptTimeout).
+	// AttemptTimeout bounds one route up to ready (0 means defaultAttemptTimeout).
 	AttemptTimeout time.Duration
 	// CommandTimeout, when positive, caps every per-command timeout of the returned
 	// client; zero keeps the RFC 5321 §4.5.3.2 values (MAIL and RCPT 5 min, DATA 2 min,
@@ -133,7 +133,7 @@ func (c *Config) attemptTimeout() time.Duration {
 	if c.AttemptTimeout > 0 {
 		return c.AttemptTimeout
 	}
-	return DefaultAttemptTimeout
+	return defaultAttemptTimeout
 }
 
 func (c *Config) dialer() proxy.ContextDialer {

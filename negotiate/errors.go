@@ -35,19 +35,20 @@ var (
 // another route's failure ended negotiation.
 var ErrAbandoned = errors.New("abandoned")
 
-// Stage is how far an attempt got.
+// Stage is how far an attempt got, as errors print it. A STARTTLS route passes "dial",
+// "greeting", "ehlo", "starttls", "tls" (its EHLO comes again over TLS), "auth" and
+// "ready"; an implicit-TLS route goes "dial", "tls", "greeting", "ehlo", "auth",
+// "ready". Compare with those strings; errors.Is on the sentinels says why it stopped.
 type Stage string
 
-// Stages in the order a STARTTLS route passes them (its EHLO comes twice, before and
-// over TLS). An implicit-TLS route goes dial, tls, greeting, ehlo, auth, ready.
 const (
-	StageDial     Stage = "dial"
-	StageGreeting Stage = "greeting"
-	StageEHLO     Stage = "ehlo"
-	StageSTARTTLS Stage = "starttls"
-	StageTLS      Stage = "tls"
-	StageAuth     Stage = "auth"
-	StageReady    Stage = "ready"
+	stageDial     Stage = "dial"
+	stageGreeting Stage = "greeting"
+	stageEHLO     Stage = "ehlo"
+	stageSTARTTLS Stage = "starttls"
+	stageTLS      Stage = "tls"
+	stageAuth     Stage = "auth"
+	stageReady    Stage = "ready"
 )
 
 // Attempt records what happened on one route: the last stage reached, the time from the
@@ -244,12 +245,12 @@ func isFinal(err error) bool {
 // context.DeadlineExceeded, which would say the caller's deadline passed.
 type attemptTimeout time.Duration
 
-// defaultAttemptTimeoutCause is attemptTimeout(DefaultAttemptTimeout) boxed once: each
+// defaultAttemptTimeoutCause is attemptTimeout(defaultAttemptTimeout) boxed once: each
 // route and each AUTH would otherwise allocate its cause.
-var defaultAttemptTimeoutCause error = attemptTimeout(DefaultAttemptTimeout)
+var defaultAttemptTimeoutCause error = attemptTimeout(defaultAttemptTimeout)
 
 func attemptTimeoutCause(d time.Duration) error {
-	if d == DefaultAttemptTimeout {
+	if d == defaultAttemptTimeout {
 		return defaultAttemptTimeoutCause
 	}
 	return attemptTimeout(d)

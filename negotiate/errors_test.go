@@ -16,8 +16,8 @@ import (
 func TestErrorReachesEveryCause(t *testing.T) {
 	reply := &textproto.Error{Code: 535, Msg: "5.7.8 bad\x1b[2J credentials"}
 	e := &Error{Attempts: []Attempt{
-		{Route: Route{"h", 587, STARTTLS}, Stage: StageDial, Err: &routeError{kind: ErrUnreachable, detail: "connection refused"}},
-		{Route: Route{"h", 465, ImplicitTLS}, Stage: StageAuth, Err: classifyAuth(reply, nil)},
+		{Route: Route{"h", 587, STARTTLS}, Stage: stageDial, Err: &routeError{kind: ErrUnreachable, detail: "connection refused"}},
+		{Route: Route{"h", 465, ImplicitTLS}, Stage: stageAuth, Err: classifyAuth(reply, nil)},
 	}}
 	assert.ErrorIs(t, e, ErrUnreachable)
 	assert.ErrorIs(t, e, ErrAuthFailed)
@@ -46,8 +46,8 @@ func TestErrorReadsRight(t *testing.T) {
 		{
 			name: "auth rejected on a working route",
 			attempts: []Attempt{
-				{Route: r587, Stage: StageDial, Err: ErrAbandoned},
-				{Route: r465, Stage: StageAuth, Err: classifyAuth(&textproto.Error{Code: 535, Msg: "5.7.8 nope"}, nil)},
+				{Route: r587, Stage: stageDial, Err: ErrAbandoned},
+				{Route: r465, Stage: stageAuth, Err: classifyAuth(&textproto.Error{Code: 535, Msg: "5.7.8 nope"}, nil)},
 			},
 			want: "smtpport: mail.example.test:465/tls: authentication failed: credentials rejected: 535 5.7.8 nope; " +
 				"other routes: mail.example.test:587/starttls: abandoned at dial after 0s",
@@ -56,16 +56,16 @@ func TestErrorReadsRight(t *testing.T) {
 		{
 			name: "the same DNS failure on every route",
 			attempts: []Attempt{
-				{Route: r587, Stage: StageDial, Err: classifyDial(dns)},
-				{Route: r465, Stage: StageDial, Err: classifyDial(dns)},
-				{Route: r2525, Stage: StageDial, Err: classifyDial(dns)},
+				{Route: r587, Stage: stageDial, Err: classifyDial(dns)},
+				{Route: r465, Stage: stageDial, Err: classifyDial(dns)},
+				{Route: r2525, Stage: stageDial, Err: classifyDial(dns)},
 			},
 			want: "smtpport: no route worked: mail.example.test:587/starttls, mail.example.test:465/tls, mail.example.test:2525/starttls: " +
 				"failed at dial after 0s: unreachable: connect failed: lookup mail.example.test: no such host",
 		},
 		{
 			name:     "attempt timeout is not the caller's deadline",
-			attempts: []Attempt{{Route: r587, Stage: StageGreeting, Err: contextError(classifyReply(os.ErrDeadlineExceeded, "greeting"), attemptTimeout(2*time.Second))}},
+			attempts: []Attempt{{Route: r587, Stage: stageGreeting, Err: contextError(classifyReply(os.ErrDeadlineExceeded, "greeting"), attemptTimeout(2*time.Second))}},
 			want:     "[attempt timeout of 2s reached]",
 			not:      []string{"context deadline exceeded"},
 		},

@@ -147,10 +147,10 @@ func FuzzTap(f *testing.F) {
 			f.Add([]byte(s), []byte{byte(i + 1)})
 		}
 	}
-	f.Add(append([]byte("220 ok\r\n"), bytes.Repeat([]byte{'x'}, MaxNegotiationBytes+10)...), []byte{8, 255})
+	f.Add(append([]byte("220 ok\r\n"), bytes.Repeat([]byte{'x'}, maxNegotiationBytes+10)...), []byte{8, 255})
 	f.Fuzz(func(t *testing.T, data, cuts []byte) {
-		if len(data) > MaxNegotiationBytes {
-			data = data[:MaxNegotiationBytes]
+		if len(data) > maxNegotiationBytes {
+			data = data[:maxNegotiationBytes]
 		}
 		src := newChunked(data, cuts)
 		tap := newTap(src, false)
@@ -172,8 +172,8 @@ func FuzzTap(f *testing.F) {
 			n, readErr = tap.Read(buf)
 			total += n
 		}
-		if total > MaxNegotiationBytes {
-			t.Fatalf("tap handed out %d bytes, cap %d", total, MaxNegotiationBytes)
+		if total > maxNegotiationBytes {
+			t.Fatalf("tap handed out %d bytes, cap %d", total, maxNegotiationBytes)
 		}
 		outcome, after := starttlsReference(data)
 		malformedSeen := errors.Is(readErr, errMalformedReply)
@@ -311,8 +311,8 @@ func FuzzHandshake(f *testing.F) {
 			offeredMechanisms(c) // capability parsing on whatever EHLO was read
 			c.Close()
 		}
-		if src.read > MaxNegotiationBytes {
-			t.Fatalf("read %d bytes, cap %d", src.read, MaxNegotiationBytes)
+		if src.read > maxNegotiationBytes {
+			t.Fatalf("read %d bytes, cap %d", src.read, maxNegotiationBytes)
 		}
 		if err == nil {
 			t.Fatal("negotiation succeeded against fuzzed bytes")

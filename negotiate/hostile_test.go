@@ -138,65 +138,65 @@ func hostileCases() []hostileCase {
 	cases := []hostileCase{
 		// 1, 3: STARTTLS stripped or refused: never continue in the clear; next route.
 		{name: "STARTTLS not advertised", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("AUTH PLAIN LOGIN"))},
-			want: negotiate.ErrTLSUnavailable, stage: negotiate.StageEHLO, next: true},
+			want: negotiate.ErrTLSUnavailable, stage: negotiate.Stage("ehlo"), next: true},
 		{name: "STARTTLS 502", ep: smtptest.Endpoint{Script: refuseSTARTTLS(502, "5.5.1 not here")},
-			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageSTARTTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.Stage("starttls"), next: true},
 		{name: "STARTTLS 454", ep: smtptest.Endpoint{Script: refuseSTARTTLS(454, "4.7.0 TLS not available")},
-			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageSTARTTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.Stage("starttls"), next: true},
 		{name: "STARTTLS 354", ep: smtptest.Endpoint{Script: refuseSTARTTLS(354, "go ahead")},
-			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageSTARTTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.Stage("starttls"), next: true},
 		{name: "STARTTLS 250 instead of 220", ep: smtptest.Endpoint{Script: refuseSTARTTLS(250, "2.0.0 sure")},
-			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageSTARTTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.Stage("starttls"), next: true},
 		{name: "STARTTLS 501", ep: smtptest.Endpoint{Script: refuseSTARTTLS(501, "5.5.4 syntax")},
-			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageSTARTTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.Stage("starttls"), next: true},
 
 		// 2: EHLO rejected: no HELO fallback (it would drop STARTTLS); next route.
 		{name: "EHLO 500", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.Step{Expect: "EHLO", Send: smtptest.Reply(500, "5.5.1 what")})},
-			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageEHLO, next: true, check: noCommand("HELO")},
+			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.Stage("ehlo"), next: true, check: noCommand("HELO")},
 		{name: "EHLO 502", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.Step{Expect: "EHLO", Send: smtptest.Reply(502, "5.5.1 HELO only")})},
-			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageEHLO, next: true, check: noCommand("HELO")},
+			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.Stage("ehlo"), next: true, check: noCommand("HELO")},
 
 		// 4: bytes after the STARTTLS go-ahead: tampering, stop everything.
 		{name: "injection after 220 in the same segment", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: []byte("220 2.0.0 go ahead\r\n250-evil\r\n250 AUTH PLAIN\r\n")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "injection as a partial line", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: []byte("220 2.0.0 go ahead\r\n250 AUTH PL")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "injection of a TLS-looking byte in the same segment", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: []byte("220 2.0.0 go ahead\r\n\x16\x03\x03")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "injection in the next segment", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: smtptest.Reply(220, "2.0.0 go ahead")},
 			smtptest.Step{ReadAny: true, Send: smtptest.Reply(250, "AUTH PLAIN")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "go-ahead and injection pipelined before STARTTLS was sent", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(),
 			smtptest.Step{Expect: "EHLO", Send: []byte("250-mail.example.test\r\n250 STARTTLS\r\n220 2.0.0 go ahead\r\n250 AUTH PLAIN\r\n")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		// A STARTTLS reply that is not one well-formed reply hides a go-ahead from
 		// net/smtp's lenient parser: tampering, however it is split.
 		{name: "STARTTLS reply with a blank line", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: []byte("554-no\r\n\r\n220 go ahead\r\n250 AUTH PLAIN\r\n")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "STARTTLS reply with mixed codes", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: []byte("220-ok\r\n554-no\r\n220 go ahead\r\n")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "STARTTLS reply with mixed codes, injection in the next segment", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: []byte("554-no\r\n220 go ahead\r\n")},
 			smtptest.Step{ReadAny: true, Send: smtptest.Reply(250, "AUTH PLAIN")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "STARTTLS reply with a CR without LF", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: []byte("220 go\rahead\r\n")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "STARTTLS reply with a NUL", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS", Send: []byte("220 go\x00ahead\r\n")}, hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "mixed-code STARTTLS reply one byte per segment", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS"}, byteByByte("554-no\r\n220 go ahead\r\n"), hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "go-ahead one byte per segment, then injection", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS"}, byteByByte("220 go ahead\r\n250 AUTH PLAIN\r\n"), hang())},
-			want: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("starttls")},
 		{name: "STARTTLS go-ahead split at every byte is fine", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 			smtptest.Step{Expect: "STARTTLS"}, byteByByte("220-2.0.0 Ready\r\n220 2.0.0 go ahead\r\n"), smtptest.Step{TLS: true})},
 			credsSent: true},
@@ -211,7 +211,7 @@ func hostileCases() []hostileCase {
 		// 5: the AUTH list of the plaintext EHLO is never used after TLS.
 		{name: "stale pre-TLS AUTH list", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS", "AUTH PLAIN LOGIN"),
 			smtptest.Step{Expect: "STARTTLS", Send: smtptest.Reply(220, "go ahead"), TLS: true}, smtptest.EHLO("8BITMIME"))},
-			want: negotiate.ErrAuthFailed, is: []error{errNoPlain}, stage: negotiate.StageEHLO, next: true},
+			want: negotiate.ErrAuthFailed, is: []error{errNoPlain}, stage: negotiate.Stage("ehlo"), next: true},
 
 		// 6: STARTTLS is never sent twice, nor on an implicit-TLS port.
 		{name: "STARTTLS offered again after TLS", ep: smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), smtptest.EHLO("STARTTLS", "AUTH PLAIN"))},
@@ -222,80 +222,80 @@ func hostileCases() []hostileCase {
 
 		// 10: TLS below 1.2 is refused; another route may do better.
 		{name: "TLS 1.0 only on STARTTLS", ep: smtptest.Endpoint{MaxTLSVersion: tls.VersionTLS10},
-			want: negotiate.ErrTLSUnavailable, stage: negotiate.StageTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, stage: negotiate.Stage("tls"), next: true},
 		{name: "TLS 1.1 only on 465", ep: smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, MaxTLSVersion: tls.VersionTLS11},
-			want: negotiate.ErrTLSUnavailable, stage: negotiate.StageTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, stage: negotiate.Stage("tls"), next: true},
 
 		// 11: wrong mode for the port.
 		{name: "implicit TLS route, plaintext server", clientSecurity: security(negotiate.ImplicitTLS),
-			want: negotiate.ErrTLSUnavailable, as: &headerEr, stage: negotiate.StageTLS, next: true},
+			want: negotiate.ErrTLSUnavailable, as: &headerEr, stage: negotiate.Stage("tls"), next: true},
 		{name: "STARTTLS route, implicit-TLS server", ep: smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS},
 			clientSecurity: security(negotiate.STARTTLS), attemptTimeout: quick,
-			want: negotiate.ErrUnreachable, as: &netErr, stage: negotiate.StageGreeting, next: true,
+			want: negotiate.ErrUnreachable, as: &netErr, stage: negotiate.Stage("greeting"), next: true,
 			check: notCallersDeadline},
 
 		// 12, 13: 421 and 554.
 		{name: "greeting 421", ep: smtptest.Endpoint{Script: steps(raw("421 4.3.2 try later\r\n"), hang())},
-			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageGreeting, next: true},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.Stage("greeting"), next: true},
 		{name: "greeting 554", ep: smtptest.Endpoint{Script: steps(raw("554 5.7.1 go away\r\n"), hang())},
-			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageGreeting, next: true},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.Stage("greeting"), next: true},
 		{name: "421 after EHLO", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.Step{Expect: "EHLO", Send: smtptest.Reply(421, "4.3.2 shutting down"), Close: true})},
-			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageEHLO, next: true, check: noCommand("HELO")},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.Stage("ehlo"), next: true, check: noCommand("HELO")},
 		{name: "421 after STARTTLS", ep: smtptest.Endpoint{Script: steps(refuseSTARTTLS(421, "4.3.2 shutting down"), smtptest.Step{Close: true})},
-			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageSTARTTLS, next: true},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.Stage("starttls"), next: true},
 		{name: "421 after the post-TLS EHLO", ep: smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), smtptest.Step{Expect: "EHLO", Send: smtptest.Reply(421, "4.3.2 bye"), Close: true})},
-			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageEHLO, next: true},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.Stage("ehlo"), next: true},
 		{name: "421 after AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(421, "4.7.0 too many"), Close: true})},
-			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageAuth, credsSent: true},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.Stage("auth"), credsSent: true},
 
 		// 20: the server closes mid-AUTH: outcome unknown, never retried elsewhere.
 		{name: "close mid-AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Close: true})},
-			want: negotiate.ErrUnreachable, is: []error{io.EOF}, stage: negotiate.StageAuth, credsSent: true},
+			want: negotiate.ErrUnreachable, is: []error{io.EOF}, stage: negotiate.Stage("auth"), credsSent: true},
 
 		// 14: a tarpit that the context does not allow.
 		{name: "slow greeting past the deadline", ep: smtptest.Endpoint{Script: steps(raw("220-hold on\r\n"), smtptest.Step{Delay: time.Hour})},
-			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageGreeting},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.Stage("greeting")},
 
 		// 15, 16: a server that never answers, at each stage, bounded by the context.
 		{name: "silent before the greeting", ep: smtptest.Endpoint{Script: steps(hang())},
-			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageGreeting},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.Stage("greeting")},
 		{name: "silent after EHLO", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), hang())},
-			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageEHLO},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.Stage("ehlo")},
 		{name: "silent after STARTTLS", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"), smtptest.Step{Expect: "STARTTLS", Hang: true})},
-			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageSTARTTLS},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.Stage("starttls")},
 		{name: "TLS handshake stalls after STARTTLS", ep: smtptest.Endpoint{Script: steps(refuseSTARTTLS(220, "go ahead"), hang())},
-			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageTLS},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.Stage("tls")},
 		{name: "TLS handshake stalls on 465", ep: smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, Script: steps(hang())},
-			timeout: quick, want: negotiate.ErrUnreachable, is: []error{deadline}, stage: negotiate.StageTLS},
+			timeout: quick, want: negotiate.ErrUnreachable, is: []error{deadline}, stage: negotiate.Stage("tls")},
 		{name: "silent after the post-TLS EHLO", ep: smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), hang())},
-			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageEHLO},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.Stage("ehlo")},
 		{name: "silent after AUTH", ep: smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Hang: true})},
-			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.StageAuth, credsSent: true},
+			timeout: quick, want: negotiate.ErrUnreachable, as: &netErr, is: []error{deadline}, stage: negotiate.Stage("auth"), credsSent: true},
 		// The same, bounded by the attempt timeout instead: the next route takes over.
 		{name: "silent after EHLO, attempt timeout", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(), hang())},
-			attemptTimeout: quick, want: negotiate.ErrUnreachable, as: &netErr, stage: negotiate.StageEHLO, next: true},
+			attemptTimeout: quick, want: negotiate.ErrUnreachable, as: &netErr, stage: negotiate.Stage("ehlo"), next: true},
 
-		// 17: endless replies: read at most MaxNegotiationBytes, then stop with ErrProtocol.
+		// 17: endless replies: read at most maxNegotiationBytes, then stop with ErrProtocol.
 		{name: "greeting line of 64 MiB", ep: smtptest.Endpoint{Script: steps(smtptest.Step{Send: []byte("220 "), Repeat: bigLine, Count: 16 << 10})},
-			want: negotiate.ErrProtocol, stage: negotiate.StageGreeting},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("greeting")},
 		{name: "greeting of 2M continuation lines", ep: smtptest.Endpoint{Script: steps(smtptest.Step{Repeat: contLine, Count: 2_000_000})},
-			want: negotiate.ErrProtocol, stage: negotiate.StageGreeting},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("greeting")},
 		{name: "EHLO answer of 2M continuation lines", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(),
 			smtptest.Step{Expect: "EHLO", Repeat: []byte("250-X-JUNK\r\n"), Count: 2_000_000})},
-			want: negotiate.ErrProtocol, stage: negotiate.StageEHLO},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("ehlo")},
 		{name: "endless line inside TLS on 465", ep: smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, Script: steps(
 			smtptest.Step{TLS: true}, smtptest.Step{Send: []byte("220 "), Repeat: bigLine, Count: 16 << 10})},
-			want: negotiate.ErrProtocol, stage: negotiate.StageGreeting},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("greeting")},
 		{name: "endless AUTH challenge", ep: smtptest.Endpoint{Script: steps(authReady(),
 			smtptest.Step{Expect: "AUTH", Send: []byte("334 "), Repeat: bigLine, Count: 16 << 10})},
-			want: negotiate.ErrProtocol, stage: negotiate.StageAuth, credsSent: true},
+			want: negotiate.ErrProtocol, stage: negotiate.Stage("auth"), credsSent: true},
 
 		// 18: control characters and bidi overrides in server text never reach errors or logs.
 		{name: "control characters in the greeting", ep: smtptest.Endpoint{Script: steps(raw("554 \x1b[2J\x1b]0;pwned\x07 spoof\u202eevil\r\n"), hang())},
-			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.StageGreeting, next: true},
+			want: negotiate.ErrUnreachable, as: &tpErr, stage: negotiate.Stage("greeting"), next: true},
 		{name: "control characters in an EHLO refusal", ep: smtptest.Endpoint{Script: steps(smtptest.Greet(),
 			smtptest.Step{Expect: "EHLO", Send: []byte("502-\x00\x08\x08\x08\r\n502 \x1b[31mred\xff\xfe\r\n")})},
-			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.StageEHLO, next: true},
+			want: negotiate.ErrTLSUnavailable, as: &tpErr, stage: negotiate.Stage("ehlo"), next: true},
 	}
 	// 19: AUTH refused, for good or for now: final, the password is tried once.
 	// No "*" after the server's final reply: the exchange is over, and a "*" then is a
@@ -303,19 +303,19 @@ func hostileCases() []hostileCase {
 	for _, code := range []int{535, 534, 530, 504, 454, 432} {
 		cases = append(cases, hostileCase{name: fmt.Sprintf("AUTH %d", code),
 			ep:   smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(code, "no"), Hang: true})},
-			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.StageAuth, credsSent: true, check: noCommand("*")})
+			want: negotiate.ErrAuthFailed, as: &tpErr, stage: negotiate.Stage("auth"), credsSent: true, check: noCommand("*")})
 	}
 	// "*" is for cancelling an exchange the client cannot go on with.
 	cases = append(cases, hostileCase{name: "AUTH challenge that is not base64",
 		ep:   smtptest.Endpoint{Script: steps(authReady(), smtptest.Step{Expect: "AUTH", Send: smtptest.Reply(334, "!!not base64!!")}, smtptest.Step{Expect: "*", Send: smtptest.Reply(501, "5.7.0 cancelled"), Hang: true})},
-		want: negotiate.ErrProtocol, stage: negotiate.StageAuth, credsSent: true, check: countCommand("*", 1)})
+		want: negotiate.ErrProtocol, stage: negotiate.Stage("auth"), credsSent: true, check: countCommand("*", 1)})
 	// 8: every certificate failure, on both modes: final, no credentials, no fallback.
 	for _, bad := range smtptest.BadCerts {
 		cases = append(cases,
 			hostileCase{name: "certificate " + bad.String() + " on STARTTLS", cert: bad,
-				want: negotiate.ErrCertificate, as: &certErr, stage: negotiate.StageTLS},
+				want: negotiate.ErrCertificate, as: &certErr, stage: negotiate.Stage("tls")},
 			hostileCase{name: "certificate " + bad.String() + " on 465", cert: bad, ep: smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS},
-				want: negotiate.ErrCertificate, as: &certErr, stage: negotiate.StageTLS})
+				want: negotiate.ErrCertificate, as: &certErr, stage: negotiate.Stage("tls")})
 	}
 	return cases
 }

@@ -285,7 +285,7 @@ func (r *race) launch() {
 		}
 		var done *conn
 		if r.n.probe && a.conn != nil {
-			a.reach(StageReady)
+			a.reach(stageReady)
 			done, a.conn = a.conn, nil
 		}
 		a.end = time.Now()
@@ -480,7 +480,7 @@ func (n *negotiation) finish(r *race, w *leg) (*Result, error) {
 	}
 	c := a.conn
 	handoff(c, n.cfg.CommandTimeout)
-	a.reach(StageReady)
+	a.reach(stageReady)
 	a.end = time.Now()
 	res := &Result{Client: c.client, Route: a.route, TLS: c.tls, Mechanism: c.mechanism,
 		Attempts: r.records(), FromMemory: r.memo && a.index == 0}

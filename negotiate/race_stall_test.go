@@ -22,13 +22,13 @@ var stalls = []struct {
 	endpoint smtptest.Endpoint // port 587, as the client sees it a STARTTLS route
 	stage    negotiate.Stage   // where the stalled route is when it is abandoned
 }{
-	{"accept, then silent", smtptest.Endpoint{Script: steps(hang())}, negotiate.StageGreeting},
-	{"greet, then stall at EHLO", smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.Step{Expect: "EHLO", Hang: true})}, negotiate.StageEHLO},
-	{"stall at STARTTLS", smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"), smtptest.Step{Expect: "STARTTLS", Hang: true})}, negotiate.StageSTARTTLS},
+	{"accept, then silent", smtptest.Endpoint{Script: steps(hang())}, negotiate.Stage("greeting")},
+	{"greet, then stall at EHLO", smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.Step{Expect: "EHLO", Hang: true})}, negotiate.Stage("ehlo")},
+	{"stall at STARTTLS", smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"), smtptest.Step{Expect: "STARTTLS", Hang: true})}, negotiate.Stage("starttls")},
 	{"stall mid-TLS", smtptest.Endpoint{Script: steps(smtptest.Greet(), smtptest.EHLO("STARTTLS"),
-		smtptest.Step{Expect: "STARTTLS", Send: smtptest.Reply(220, "go ahead")}, smtptest.Step{ReadAny: true, Hang: true})}, negotiate.StageTLS},
-	{"stall at the EHLO over TLS", smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), smtptest.Step{Expect: "EHLO", Hang: true})}, negotiate.StageEHLO},
-	{"implicit-TLS server on a STARTTLS route", smtptest.Endpoint{Security: negotiate.ImplicitTLS}, negotiate.StageGreeting},
+		smtptest.Step{Expect: "STARTTLS", Send: smtptest.Reply(220, "go ahead")}, smtptest.Step{ReadAny: true, Hang: true})}, negotiate.Stage("tls")},
+	{"stall at the EHLO over TLS", smtptest.Endpoint{Script: steps(smtptest.UpToTLS(), smtptest.Step{Expect: "EHLO", Hang: true})}, negotiate.Stage("ehlo")},
+	{"implicit-TLS server on a STARTTLS route", smtptest.Endpoint{Security: negotiate.ImplicitTLS}, negotiate.Stage("greeting")},
 }
 
 // TestStalledPreferredRouteDoesNotHoldDial: whatever the stall, with default options and

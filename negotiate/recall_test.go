@@ -1,6 +1,9 @@
 package negotiate_test
 
 import (
+	"net"
+	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,7 +25,7 @@ func withMemory(cfg negotiate.Config, m negotiate.RouteMemory) negotiate.Config 
 // negotiation goes to 465 alone, with one connection, even though 587 works again.
 func TestRememberedRouteOpensOneConnection(t *testing.T) {
 	srv, d, cfg := testServer(t)
-	mem := negotiate.NewMemory()
+	mem := newTestMemory()
 	cfg = withMemory(cfg, mem)
 
 	d.Set(srv.RouteAddr(587), netsim.Refuse)
@@ -42,7 +45,7 @@ func TestRememberedRouteOpensOneConnection(t *testing.T) {
 	assert.True(t, second.FromMemory)
 	assert.Equal(t, 1, fresh.TotalDials(), "a remembered route is tried alone")
 	require.Len(t, second.Attempts, 1)
-	assert.Equal(t, negotiate.StageReady, second.Attempts[0].Stage)
+	assert.Equal(t, negotiate.Stage("ready"), second.Attempts[0].Stage)
 }
 
 // TestRememberedRouteRefusedRacesTheRest: a connect-level failure of the remembered route
@@ -50,7 +53,7 @@ func TestRememberedRouteOpensOneConnection(t *testing.T) {
 // and the new winner replaces the memo.
 func TestRememberedRouteRefusedRacesTheRest(t *testing.T) {
 	srv, d, cfg := testServer(t)
-	mem := negotiate.NewMemory()
+	mem := newTestMemory()
 	require.NoError(t, mem.Remember(memoKey, negotiate.Memo{Route: srv.Route(465), Connect: time.Millisecond, At: time.Now()}))
 	cfg = withMemory(cfg, mem)
 	cfg.Stagger = time.Hour // only the refusal can start the race
@@ -72,7 +75,7 @@ func TestRememberedRouteRefusedRacesTheRest(t *testing.T) {
 // gives way after its head start, like any route.
 func TestRememberedRouteBlackholedRacesTheRest(t *testing.T) {
 	srv, d, cfg := testServer(t)
-	mem := negotiate.NewMemory()
+	mem := newTestMemory()
 	require.NoError(t, mem.Remember(memoKey, negotiate.Memo{Route: srv.Route(465), Connect: time.Millisecond, At: time.Now()}))
 	cfg = withMemory(cfg, mem)
 
@@ -80,7 +83,7 @@ func TestRememberedRouteBlackholedRacesTheRest(t *testing.T) {
 	res := negotiateOK(t, cfg)
 	assert.Equal(t, 587, res.Route.Port)
 	assert.ErrorIs(t, res.Attempts[0].Err, negotiate.ErrAbandoned)
-	assert.Equal(t, negotiate.StageDial, res.Attempts[0].Stage)
+	assert.Equal(t, negotiate.Stage("dial"), res.Attempts[0].Stage)
 }
 
 // TestRememberedRouteForgottenOnCertificateFailure: the remembered route now presents a
@@ -95,7 +98,7 @@ func TestRememberedRouteForgottenOnCertificateFailure(t *testing.T) {
 		smtptest.Endpoint{Port: 587, Security: negotiate.STARTTLS},
 		smtptest.Endpoint{Port: 465, Security: negotiate.ImplicitTLS, Certificate: &wrong})
 	d := srv.Dialer()
-	mem := negotiate.NewMemory()
+	mem := newTestMemory()
 	require.NoError(t, mem.Remember(memoKey, negotiate.Memo{Route: srv.Route(465), At: time.Now()}))
 	cfg := withMemory(negotiate.Config{
 		Routes: srv.Routes(587, 465), TLSConfig: srv.ClientTLS(), Dialer: d,
@@ -114,7 +117,7 @@ func TestRememberedRouteForgottenOnCertificateFailure(t *testing.T) {
 // route, so the memo stays.
 func TestRememberedRouteKeptOnAuthFailure(t *testing.T) {
 	srv, _, cfg := testServer(t)
-	mem := negotiate.NewMemory()
+	mem := newTestMemory()
 	require.NoError(t, mem.Remember(memoKey, negotiate.Memo{Route: srv.Route(465), At: time.Now()}))
 	cfg = withMemory(cfg, mem)
 	cfg.Credentials = passwordCreds{testUser, "wrong"}
@@ -130,7 +133,7 @@ func TestRememberedRouteKeptOnAuthFailure(t *testing.T) {
 // not used; the winner replaces it.
 func TestMemoForAnotherRouteIsIgnored(t *testing.T) {
 	srv, d, cfg := testServer(t)
-	mem := negotiate.NewMemory()
+	mem := newTestMemory()
 	elsewhere := negotiate.Route{Host: "smtp.elsewhere.test", Port: 465, Security: negotiate.ImplicitTLS}
 	require.NoError(t, mem.Remember(memoKey, negotiate.Memo{Route: elsewhere, At: time.Now()}))
 	cfg = withMemory(cfg, mem)
@@ -138,8 +141,38 @@ func TestMemoForAnotherRouteIsIgnored(t *testing.T) {
 	res := negotiateOK(t, cfg)
 	assert.Equal(t, 587, res.Route.Port)
 	assert.False(t, res.FromMemory)
-	assert.Equal(t, 0, d.Dials(elsewhere.Addr()))
+	assert.Equal(t, 0, d.Dials(net.JoinHostPort(elsewhere.Host, strconv.Itoa(elsewhere.Port))))
 	memo, ok := mem.Recall(memoKey)
 	require.True(t, ok)
 	assert.Equal(t, srv.Route(587), memo.Route, "the winner replaced it")
+}
+
+// testMemory is the smallest RouteMemory: a map behind a mutex, no expiry. The real
+// stores (smtpport.NewMemory, smtpport.OpenFileMemory) are tested where they live.
+type testMemory struct {
+	mu    sync.Mutex
+	memos map[string]negotiate.Memo
+}
+
+func newTestMemory() *testMemory { return &testMemory{memos: map[string]negotiate.Memo{}} }
+
+func (m *testMemory) Recall(key string) (negotiate.Memo, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	memo, ok := m.memos[key]
+	return memo, ok
+}
+
+func (m *testMemory) Remember(key string, memo negotiate.Memo) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.memos[key] = memo
+	return nil
+}
+
+func (m *testMemory) Forget(key string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.memos, key)
+	return nil
 }

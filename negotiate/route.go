@@ -41,7 +41,7 @@ func (s Security) MarshalText() ([]byte, error) {
 
 // UnmarshalText accepts "starttls", "tls", and the common aliases "ssl" and "implicit".
 func (s *Security) UnmarshalText(b []byte) error {
-	v, err := ParseSecurity(string(b))
+	v, err := parseSecurity(string(b))
 	if err != nil {
 		return err
 	}
@@ -49,8 +49,8 @@ func (s *Security) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// ParseSecurity reads a security mode name, case-insensitively.
-func ParseSecurity(name string) (Security, error) {
+// parseSecurity reads a security mode name, case-insensitively.
+func parseSecurity(name string) (Security, error) {
 	switch strings.ToLower(strings.TrimSpace(name)) {
 	case "starttls":
 		return STARTTLS, nil
@@ -69,11 +69,11 @@ type Route struct {
 
 // String returns the route as "host:port/security", e.g. "smtp.gmail.com:587/starttls".
 func (r Route) String() string {
-	return r.Addr() + "/" + r.Security.String()
+	return r.addr() + "/" + r.Security.String()
 }
 
-// Addr returns "host:port" for dialing.
-func (r Route) Addr() string {
+// addr returns "host:port" for dialing.
+func (r Route) addr() string {
 	return net.JoinHostPort(r.Host, strconv.Itoa(r.Port))
 }
 
@@ -89,7 +89,7 @@ func (r Route) Validate() error {
 		return fmt.Errorf("route %s: port %d out of range", r.Host, r.Port)
 	}
 	if r.Security != STARTTLS && r.Security != ImplicitTLS {
-		return fmt.Errorf("route %s: unknown security %d", r.Addr(), int(r.Security))
+		return fmt.Errorf("route %s: unknown security %d", r.addr(), int(r.Security))
 	}
 	return nil
 }
@@ -129,7 +129,7 @@ func ParseRoute(s string) (Route, error) {
 	if err != nil {
 		return Route{}, fmt.Errorf("smtpport: route %q: bad port %q", s, portText)
 	}
-	security, err := ParseSecurity(sec)
+	security, err := parseSecurity(sec)
 	if err != nil {
 		return Route{}, err
 	}

@@ -18,13 +18,13 @@ const (
 	maxGrace = time.Second
 )
 
-// RoundTrips is how many network round trips a route needs from the first SYN to an
+// roundTrips is how many network round trips a route needs from the first SYN to an
 // authenticated client when nothing is wasted: TCP, greeting, EHLO, STARTTLS, TLS
 // handshake, EHLO and AUTH with its initial response (SASL-IR) for STARTTLS (7); TCP,
 // TLS handshake, greeting, EHLO and AUTH for implicit TLS (5). A TLS 1.3 full handshake
 // and a resumed one both take one round trip. Multiplied by the RTT it is the floor no
 // client can beat.
-func RoundTrips(s Security) int {
+func roundTrips(s Security) int {
 	if s == ImplicitTLS {
 		return 5
 	}
@@ -36,30 +36,30 @@ func RoundTrips(s Security) int {
 func tripsLeft(s Security, stage Stage, tlsUp bool) int {
 	if s == ImplicitTLS {
 		switch stage {
-		case StageDial:
+		case stageDial:
 			return 4
-		case StageTLS:
+		case stageTLS:
 			return 3
-		case StageGreeting:
+		case stageGreeting:
 			return 2
-		case StageEHLO:
+		case stageEHLO:
 			return 1
 		}
 		return 0
 	}
 	switch stage {
-	case StageDial:
+	case stageDial:
 		return 6
-	case StageGreeting:
+	case stageGreeting:
 		return 5
-	case StageEHLO:
+	case stageEHLO:
 		if tlsUp {
 			return 1
 		}
 		return 4
-	case StageSTARTTLS:
+	case stageSTARTTLS:
 		return 3
-	case StageTLS:
+	case stageTLS:
 		return 2
 	}
 	return 0
@@ -68,10 +68,10 @@ func tripsLeft(s Security, stage Stage, tlsUp bool) int {
 // adaptiveStagger is the head start of a route still in TCP connect when a connect time
 // to its host is known (RFC 8305 §5 lets history set the delay): twice that time, so
 // normal jitter does not start a needless second connection, clamped to
-// [minStagger, maxStagger]. Without history (connect <= 0) it is DefaultStagger.
+// [minStagger, maxStagger]. Without history (connect <= 0) it is defaultStagger.
 func adaptiveStagger(connect time.Duration) time.Duration {
 	if connect <= 0 {
-		return DefaultStagger
+		return defaultStagger
 	}
 	return min(max(2*connect, minStagger), maxStagger)
 }
@@ -83,9 +83,9 @@ func adaptiveStagger(connect time.Duration) time.Duration {
 // and then stalls still lets the next route start.
 func handshakeStagger(connect time.Duration, s Security) time.Duration {
 	if connect <= 0 {
-		return DefaultStagger
+		return defaultStagger
 	}
-	ready := time.Duration(RoundTrips(s)-1) * connect
+	ready := time.Duration(roundTrips(s)-1) * connect
 	return min(max(ready+ready/2, minStagger), maxStagger)
 }
 
@@ -98,7 +98,7 @@ func graceFor(connect time.Duration, trips int) time.Duration {
 }
 
 // headStart is l's head start over the next route: Config.Stagger when set; once l's TCP
-// is up, its handshake's time; before, DefaultStagger until a connect time to its host
+// is up, its handshake's time; before, defaultStagger until a connect time to its host
 // is known, then adaptiveStagger.
 func (r *race) headStart(l *leg) time.Duration {
 	if s := r.n.cfg.Stagger; s > 0 {
@@ -109,7 +109,7 @@ func (r *race) headStart(l *leg) time.Duration {
 	}
 	c, ok := r.known.get(l.a.route.Host)
 	if !ok {
-		return DefaultStagger
+		return defaultStagger
 	}
 	return adaptiveStagger(c)
 }

@@ -12,8 +12,8 @@ func TestAdaptiveStagger(t *testing.T) {
 		connect time.Duration
 		want    time.Duration
 	}{
-		{0, DefaultStagger},
-		{-time.Second, DefaultStagger},
+		{0, defaultStagger},
+		{-time.Second, defaultStagger},
 		{time.Microsecond, minStagger},
 		{50 * time.Millisecond, minStagger},
 		{80 * time.Millisecond, 160 * time.Millisecond},
@@ -23,7 +23,7 @@ func TestAdaptiveStagger(t *testing.T) {
 	for _, tc := range cases {
 		assert.Equal(t, tc.want, adaptiveStagger(tc.connect), "connect %v", tc.connect)
 	}
-	assert.Equal(t, 250*time.Millisecond, DefaultStagger, "RFC 8305's recommended delay")
+	assert.Equal(t, 250*time.Millisecond, defaultStagger, "RFC 8305's recommended delay")
 }
 
 func TestHandshakeStagger(t *testing.T) {
@@ -32,7 +32,7 @@ func TestHandshakeStagger(t *testing.T) {
 		security Security
 		want     time.Duration
 	}{
-		{0, STARTTLS, DefaultStagger},
+		{0, STARTTLS, defaultStagger},
 		{time.Millisecond, STARTTLS, minStagger},
 		// 25 ms each way: a 50 ms connect, 6 round trips to ready, half again as margin.
 		{50 * time.Millisecond, STARTTLS, 450 * time.Millisecond},
@@ -46,24 +46,24 @@ func TestHandshakeStagger(t *testing.T) {
 
 func TestRoundTrips(t *testing.T) {
 	// TCP, greeting, EHLO, STARTTLS, TLS, EHLO, AUTH.
-	assert.Equal(t, 7, RoundTrips(STARTTLS))
+	assert.Equal(t, 7, roundTrips(STARTTLS))
 	// TCP, TLS, greeting, EHLO, AUTH.
-	assert.Equal(t, 5, RoundTrips(ImplicitTLS))
+	assert.Equal(t, 5, roundTrips(ImplicitTLS))
 }
 
 // TestTripsLeft counts down to ready along each route type's stages, and agrees with
-// RoundTrips (which adds AUTH) at the start.
+// roundTrips (which adds AUTH) at the start.
 func TestTripsLeft(t *testing.T) {
 	type step struct {
 		stage Stage
 		tlsUp bool
 	}
 	walks := map[Security][]step{
-		STARTTLS:    {{StageDial, false}, {StageGreeting, false}, {StageEHLO, false}, {StageSTARTTLS, false}, {StageTLS, false}, {StageEHLO, true}, {StageAuth, true}},
-		ImplicitTLS: {{StageDial, false}, {StageTLS, false}, {StageGreeting, true}, {StageEHLO, true}, {StageAuth, true}},
+		STARTTLS:    {{stageDial, false}, {stageGreeting, false}, {stageEHLO, false}, {stageSTARTTLS, false}, {stageTLS, false}, {stageEHLO, true}, {stageAuth, true}},
+		ImplicitTLS: {{stageDial, false}, {stageTLS, false}, {stageGreeting, true}, {stageEHLO, true}, {stageAuth, true}},
 	}
 	for sec, steps := range walks {
-		assert.Equal(t, RoundTrips(sec)-1, tripsLeft(sec, StageDial, false), "%v", sec)
+		assert.Equal(t, roundTrips(sec)-1, tripsLeft(sec, stageDial, false), "%v", sec)
 		for i, s := range steps {
 			assert.Equal(t, len(steps)-1-i, tripsLeft(sec, s.stage, s.tlsUp), "%v at %s (tls %v)", sec, s.stage, s.tlsUp)
 		}
@@ -103,12 +103,12 @@ func TestHeadStartFollowsWhatIsKnown(t *testing.T) {
 		route   Route
 		want    time.Duration
 	}{
-		{name: "nothing known", state: dialing, route: starttls, want: DefaultStagger},
+		{name: "nothing known", state: dialing, route: starttls, want: defaultStagger},
 		{name: "fixed stagger wins", fixed: time.Hour, state: shaking, connect: 50 * time.Millisecond, route: starttls, want: time.Hour},
 		{name: "known, still connecting", known: map[string]time.Duration{starttls.Host: 80 * time.Millisecond}, state: dialing, route: starttls, want: 160 * time.Millisecond},
 		{name: "connected, STARTTLS", state: shaking, connect: 50 * time.Millisecond, route: starttls, want: 450 * time.Millisecond},
 		{name: "connected, implicit", state: shaking, connect: 50 * time.Millisecond, route: implicit, want: 300 * time.Millisecond},
-		{name: "another host known", known: map[string]time.Duration{"other.example.test": 50 * time.Millisecond}, state: dialing, route: starttls, want: DefaultStagger},
+		{name: "another host known", known: map[string]time.Duration{"other.example.test": 50 * time.Millisecond}, state: dialing, route: starttls, want: defaultStagger},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -39,8 +39,8 @@ const (
 	phaseEncrypted                 // TLS from here on: only the cap applies
 )
 
-// errOversize reports a server that sent more than MaxNegotiationBytes before handoff.
-var errOversize = fmt.Errorf("server sent more than %d bytes during negotiation", MaxNegotiationBytes)
+// errOversize reports a server that sent more than maxNegotiationBytes before handoff.
+var errOversize = fmt.Errorf("server sent more than %d bytes during negotiation", maxNegotiationBytes)
 
 // errInjected reports plaintext bytes after the server's go-ahead for STARTTLS.
 var errInjected = errors.New("server sent plaintext after its STARTTLS go-ahead (possible command injection)")
@@ -62,7 +62,7 @@ func tampered(cause error) error {
 }
 
 func newTap(c net.Conn, implicitTLS bool) *tapConn {
-	t := &tapConn{Conn: c, budget: MaxNegotiationBytes, quick: newQuickAcker(c)}
+	t := &tapConn{Conn: c, budget: maxNegotiationBytes, quick: newQuickAcker(c)}
 	if implicitTLS {
 		t.phase = phaseEncrypted
 	}

@@ -77,7 +77,7 @@ func TestTapRefusesTamperedBytes(t *testing.T) {
 	assert.False(t, tap.accepted())
 }
 
-// TestTapCapsReads: past MaxNegotiationBytes reads fail, and never read past the cap.
+// TestTapCapsReads: past maxNegotiationBytes reads fail, and never read past the cap.
 func TestTapCapsReads(t *testing.T) {
 	client, server := net.Pipe()
 	defer client.Close()
@@ -100,7 +100,7 @@ func TestTapCapsReads(t *testing.T) {
 		total += n
 	}
 	assert.ErrorIs(t, err, errOversize)
-	assert.Equal(t, MaxNegotiationBytes, total)
+	assert.Equal(t, maxNegotiationBytes, total)
 	tap.handoff()
 	n, err := tap.Read(buf)
 	assert.NoError(t, err, "after handoff the cap is lifted")

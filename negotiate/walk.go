@@ -69,9 +69,9 @@ func (a *attempt) record() Attempt {
 // cap, verified TLS). It calls up once TCP is up. On failure it closes what it opened and
 // sets a.err; on success a.conn holds the connection, with no deadline left on it.
 func (n *negotiation) walk(ctx context.Context, a *attempt, up func()) {
-	a.reach(StageDial)
+	a.reach(stageDial)
 	dialStart := time.Now()
-	raw, err := n.cfg.dialer().DialContext(ctx, "tcp", a.route.Addr())
+	raw, err := n.cfg.dialer().DialContext(ctx, "tcp", a.route.addr())
 	n.cfg.Trace.connected(a.route, time.Since(dialStart), err)
 	if err != nil {
 		a.err = classifyDial(err)
@@ -118,7 +118,7 @@ func (n *negotiation) walk(ctx context.Context, a *attempt, up func()) {
 func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*smtp.Client, error) {
 	tlsConfig := n.cfg.routeTLSConfig(a.route)
 	if a.route.Security == ImplicitTLS {
-		a.reach(StageTLS)
+		a.reach(stageTLS)
 		tc := tls.Client(tap, tlsConfig)
 		err := tc.HandshakeContext(ctx)
 		n.cfg.Trace.tls(a.route, tc.ConnectionState(), err)
@@ -127,7 +127,7 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 			return nil, classifyTLS(err)
 		}
 		a.tlsUp = true
-		a.reach(StageGreeting)
+		a.reach(stageGreeting)
 		c, err := smtp.NewClient(tc, a.route.Host)
 		if err != nil {
 			return nil, classifyReply(err, "greeting over TLS")
@@ -136,11 +136,11 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 			return c, oversize("greeting over TLS") // cut by the cap, it only looks complete
 		}
 		n.cfg.Trace.greeting(a.route, "")
-		a.reach(StageEHLO)
+		a.reach(stageEHLO)
 		return c, n.hello(c, a, tc, true)
 	}
 
-	a.reach(StageGreeting)
+	a.reach(stageGreeting)
 	c, err := smtp.NewClient(tap, a.route.Host)
 	if err != nil {
 		return nil, classifyReply(err, "greeting")
@@ -149,21 +149,21 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 		return c, oversize("greeting") // cut by the cap, it only looks complete
 	}
 	n.cfg.Trace.greeting(a.route, greetingText(tap.greeting))
-	a.reach(StageEHLO)
+	a.reach(stageEHLO)
 	if err := n.hello(c, a, tap, false); err != nil {
 		return c, err
 	}
 	if ok, _ := c.Extension("STARTTLS"); !ok {
 		return c, &routeError{kind: ErrTLSUnavailable, detail: "server did not offer STARTTLS"}
 	}
-	a.reach(StageSTARTTLS)
+	a.reach(stageSTARTTLS)
 	// Bytes already read but not yet asked for would be taken as the STARTTLS reply,
 	// and whatever follows them silently dropped by net/smtp: an injection that the
 	// tap cannot see, because it read them before STARTTLS was sent.
 	if c.Text.Reader.R.Buffered() > 0 {
 		return c, tampered(errPipelined)
 	}
-	tap.onGoAhead = func() { a.reach(StageTLS) }
+	tap.onGoAhead = func() { a.reach(stageTLS) }
 	inner := tlsConfig.VerifyConnection
 	tlsConfig.VerifyConnection = func(cs tls.ConnectionState) error {
 		if inner != nil {
@@ -172,19 +172,19 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 			}
 		}
 		a.tlsUp = true
-		a.reach(StageEHLO)
+		a.reach(stageEHLO)
 		return nil
 	}
 	err = c.StartTLS(tlsConfig)
 	if tap.violated != nil {
-		a.stage = StageSTARTTLS // the exchange tampered with, wherever the walk had got to
+		a.stage = stageSTARTTLS // the exchange tampered with, wherever the walk had got to
 		return c, tampered(tap.violated)
 	}
 	switch {
-	case a.stage == StageSTARTTLS:
+	case a.stage == stageSTARTTLS:
 		// No well-formed 220: net/smtp stayed in the clear.
 		return c, classifyReply(err, "STARTTLS")
-	case a.stage == StageTLS:
+	case a.stage == stageTLS:
 		cs, _ := c.TLSConnectionState()
 		n.cfg.Trace.tls(a.route, cs, err)
 		return c, classifyTLS(err)

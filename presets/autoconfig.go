@@ -172,9 +172,9 @@ func parseAutoconfig(body []byte, t target) ([]negotiate.Route, string, error) {
 func (s outgoingServer) route(t target) (r negotiate.Route, ok bool, err error) {
 	switch strings.ToUpper(strings.TrimSpace(s.SocketType)) {
 	case "SSL", "TLS":
-		r.Security, r.Port = negotiate.ImplicitTLS, PortSubmissions
+		r.Security, r.Port = negotiate.ImplicitTLS, portSubmissions
 	case "STARTTLS":
-		r.Security, r.Port = negotiate.STARTTLS, PortSubmission
+		r.Security, r.Port = negotiate.STARTTLS, portSubmission
 	default:
 		return r, false, nil
 	}

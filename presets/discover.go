@@ -11,13 +11,19 @@ import (
 	"time"
 )
 
-// Sources say which step of Discover found the preset, highest priority first.
+// Source is the step of Discover that found a preset, highest priority first: "domain"
+// (the address's domain is a known mailbox provider's), "mx" (an MX host belongs to a
+// known provider), "srv" (_submissions._tcp / _submission._tcp SRV records),
+// "autoconfig" (a Thunderbird-style autoconfig document) and "guess" (smtp.<domain> and
+// mail.<domain>, not probed).
+type Source string
+
 const (
-	SourceDomain     = "domain"     // the address's domain is a known mailbox provider's
-	SourceMX         = "mx"         // an MX host belongs to a known provider
-	SourceSRV        = "srv"        // _submissions._tcp / _submission._tcp SRV records
-	SourceAutoconfig = "autoconfig" // a Thunderbird-style autoconfig document
-	SourceGuess      = "guess"      // smtp.<domain> and mail.<domain>, not probed
+	sourceDomain     Source = "domain"
+	sourceMX         Source = "mx"
+	sourceSRV        Source = "srv"
+	sourceAutoconfig Source = "autoconfig"
+	sourceGuess      Source = "guess"
 )
 
 // defaultStepTimeout bounds each discovery step (one DNS lookup family or the autoconfig
@@ -34,9 +40,8 @@ type Discovered struct {
 	Preset Preset
 	// Domain is the address's domain, lower case.
 	Domain string
-	// Source is the step that answered: SourceDomain, SourceMX, SourceSRV,
-	// SourceAutoconfig or SourceGuess.
-	Source string
+	// Source is the step that answered: "domain", "mx", "srv", "autoconfig" or "guess".
+	Source Source
 	// Evidence is what the step saw: the MX host, the SRV records, the autoconfig URL.
 	Evidence string
 	// Trusted reports that every route's host is inside the address's domain or belongs
@@ -65,7 +70,7 @@ type discoverConfig struct {
 	noGuess     bool
 	// observe, when set (tests only), sees every step result as the decision loop
 	// receives it.
-	observe func(source string, err error)
+	observe func(source Source, err error)
 }
 
 // WithResolver sets the DNS resolver (default net.DefaultResolver).
@@ -79,9 +84,9 @@ func WithHTTPClient(client *http.Client) DiscoverOption {
 	return func(c *discoverConfig) { c.client = client }
 }
 
-// WithStepTimeout bounds each step (default 10 s). A step that times out
+// withStepTimeout bounds each step (default 10 s). A step that times out
 // counts as not found, and lower-priority answers may then be used.
-func WithStepTimeout(d time.Duration) DiscoverOption {
+func withStepTimeout(d time.Duration) DiscoverOption {
 	return func(c *discoverConfig) { c.stepTimeout = d }
 }
 
@@ -100,7 +105,7 @@ type target struct {
 }
 
 type step struct {
-	source string
+	source Source
 	run    func(context.Context, target) (Discovered, error)
 }
 
@@ -139,11 +144,11 @@ func Discover(ctx context.Context, address string, opts ...DiscoverOption) (Disc
 		return Discovered{}, fmt.Errorf("presets: discover %s: %w", t.domain, err)
 	}
 	if p, ok := byDomain(t.domain); ok {
-		return Discovered{Preset: p, Domain: t.domain, Source: SourceDomain, Evidence: "domain " + t.domain, Trusted: true}, nil
+		return Discovered{Preset: p, Domain: t.domain, Source: sourceDomain, Evidence: "domain " + t.domain, Trusted: true}, nil
 	}
-	steps := []step{{SourceMX, discoverMX}, {SourceSRV, discoverSRV}, {SourceAutoconfig, discoverAutoconfig}}
+	steps := []step{{sourceMX, discoverMX}, {sourceSRV, discoverSRV}, {sourceAutoconfig, discoverAutoconfig}}
 	if !cfg.noGuess {
-		steps = append(steps, step{SourceGuess, discoverGuess})
+		steps = append(steps, step{sourceGuess, discoverGuess})
 	}
 	return race(ctx, t, steps)
 }

@@ -158,7 +158,7 @@ func TestDiscoverDomain(t *testing.T) {
 		d, err := discover(t, addr, WithResolver(dns))
 		require.NoError(t, err, addr)
 		assert.Equal(t, want, d.Preset.Name, addr)
-		assert.Equal(t, SourceDomain, d.Source)
+		assert.Equal(t, sourceDomain, d.Source)
 		assert.True(t, d.Trusted)
 		assert.False(t, d.Preset.Untrusted)
 	}
@@ -191,7 +191,7 @@ func TestDiscoverMX(t *testing.T) {
 		d, err := discover(t, "someone@example.com", WithResolver(dns), WithoutGuess())
 		require.NoError(t, err, mx)
 		assert.Equal(t, want, d.Preset.Name, mx)
-		assert.Equal(t, SourceMX, d.Source)
+		assert.Equal(t, sourceMX, d.Source)
 		assert.Equal(t, "MX "+normalizeHost(mx), d.Evidence)
 		assert.True(t, d.Trusted)
 		assert.Equal(t, "example.com", d.Domain)
@@ -202,7 +202,7 @@ func TestDiscoverMXUnknownFallsThrough(t *testing.T) {
 	dns := &fakeDNS{mx: map[string][]*net.MX{"example.com": {{Host: "mx.example.com.", Pref: 10}}}}
 	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client))
 	require.NoError(t, err)
-	assert.Equal(t, SourceGuess, d.Source)
+	assert.Equal(t, sourceGuess, d.Source)
 	require.Len(t, d.StepErrors, 3)
 	assert.ErrorIs(t, d.StepErrors[0], ErrNotFound)
 	assert.Contains(t, d.StepErrors[0].Error(), "mx.example.com")
@@ -219,7 +219,7 @@ func TestDiscoverSRV(t *testing.T) {
 	}}
 	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client))
 	require.NoError(t, err)
-	assert.Equal(t, SourceSRV, d.Source)
+	assert.Equal(t, sourceSRV, d.Source)
 	assert.Equal(t, []string{
 		"heavy.example.com:465/tls", "light.example.com:465/tls", "backup.example.com:465/tls",
 		"mail.example.com:587/starttls",
@@ -253,7 +253,7 @@ func TestDiscoverUsesValidRecordsBesideErrors(t *testing.T) {
 	dns = &partialDNS{fakeDNS{srv: map[string][]*net.SRV{"_submission._tcp.example.com": {{Target: "mail.example.com", Port: 587}}}}}
 	d, err = discover(t, "a@example.com", WithResolver(dns), WithoutGuess(), WithHTTPClient(newWebServer(t).client))
 	require.NoError(t, err)
-	assert.Equal(t, SourceSRV, d.Source)
+	assert.Equal(t, sourceSRV, d.Source)
 	assert.Equal(t, []string{"mail.example.com:587/starttls"}, routeStrings(d.Preset.Routes))
 }
 
@@ -269,7 +269,7 @@ func TestDiscoverSRVDotMeansNoService(t *testing.T) {
 	dns.srv["_submission._tcp.example.com"] = []*net.SRV{{Target: ".", Port: 0}}
 	d, err = discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client))
 	require.NoError(t, err)
-	assert.Equal(t, SourceGuess, d.Source, "a domain that says no service falls through")
+	assert.Equal(t, sourceGuess, d.Source, "a domain that says no service falls through")
 }
 
 func TestDiscoverTrust(t *testing.T) {
@@ -308,7 +308,7 @@ func TestDiscoverAutoconfig(t *testing.T) {
 	web.page("example.com/.well-known/autoconfig/mail/config-v1.1.xml", xmlPage(autoconfigDoc))
 	d, err := discover(t, "a@example.com", WithResolver(&fakeDNS{}), WithHTTPClient(web.client))
 	require.NoError(t, err)
-	assert.Equal(t, SourceAutoconfig, d.Source)
+	assert.Equal(t, sourceAutoconfig, d.Source)
 	assert.Equal(t, []string{"smtp.example.com:465/tls", "smtp.example.com:587/starttls"}, routeStrings(d.Preset.Routes),
 		"plain is ignored, placeholders substituted, document order kept")
 	assert.Equal(t, "full email address", d.Preset.Username)
@@ -326,7 +326,7 @@ func TestDiscoverAutoconfigUntrustedHost(t *testing.T) {
 	web.page("autoconfig.example.com/mail/config-v1.1.xml", xmlPage(strings.ReplaceAll(autoconfigDoc, "smtp.%EMAILDOMAIN%", "smtp.attacker.example.net")))
 	d, err := discover(t, "a@example.com", WithResolver(&fakeDNS{}), WithHTTPClient(web.client))
 	require.NoError(t, err)
-	assert.Equal(t, SourceAutoconfig, d.Source)
+	assert.Equal(t, sourceAutoconfig, d.Source)
 	assert.False(t, d.Trusted)
 	assert.True(t, d.Preset.Untrusted)
 }
@@ -350,7 +350,7 @@ func TestDiscoverAutoconfigErrors(t *testing.T) {
 			web.page("autoconfig.example.com/mail/config-v1.1.xml", tc.page)
 			d, err := discover(t, "a@example.com", WithResolver(&fakeDNS{}), WithHTTPClient(web.client))
 			require.NoError(t, err)
-			assert.Equal(t, SourceGuess, d.Source)
+			assert.Equal(t, sourceGuess, d.Source)
 			require.Len(t, d.StepErrors, 3)
 			assert.ErrorIs(t, d.StepErrors[2], tc.want)
 			assert.Contains(t, d.StepErrors[2].Error(), "https://autoconfig.example.com/mail/config-v1.1.xml")
@@ -366,14 +366,14 @@ func TestDiscoverAutoconfigRefusesHTTPRedirect(t *testing.T) {
 	web.page("example.com/config.xml", xmlPage(autoconfigDoc))
 	d, err := discover(t, "a@example.com", WithResolver(&fakeDNS{}), WithHTTPClient(web.client))
 	require.NoError(t, err)
-	assert.Equal(t, SourceGuess, d.Source)
+	assert.Equal(t, sourceGuess, d.Source)
 	assert.Contains(t, d.StepErrors[2].Error(), "refusing redirect to non-https")
 }
 
 func TestDiscoverGuess(t *testing.T) {
 	d, err := discover(t, "a@example.com", WithResolver(&fakeDNS{}), WithHTTPClient(newWebServer(t).client))
 	require.NoError(t, err)
-	assert.Equal(t, SourceGuess, d.Source)
+	assert.Equal(t, sourceGuess, d.Source)
 	assert.True(t, d.Trusted)
 	assert.Equal(t, []string{
 		"smtp.example.com:587/starttls", "smtp.example.com:465/tls", "smtp.example.com:2525/starttls",
@@ -404,8 +404,8 @@ func TestDiscoverPriority(t *testing.T) {
 		},
 	}
 	observe := func(c *discoverConfig) {
-		c.observe = func(source string, err error) {
-			if source == SourceAutoconfig {
+		c.observe = func(source Source, err error) {
+			if source == sourceAutoconfig {
 				assert.NoError(t, err)
 				close(autoconfigSeen)
 			}
@@ -429,7 +429,7 @@ func TestDiscoverPriority(t *testing.T) {
 	close(release)
 	a := <-got
 	require.NoError(t, a.err)
-	assert.Equal(t, SourceSRV, a.d.Source)
+	assert.Equal(t, sourceSRV, a.d.Source)
 	assert.Equal(t, []string{"srv.example.com:465/tls"}, routeStrings(a.d.Preset.Routes))
 }
 
@@ -446,9 +446,9 @@ func TestDiscoverHangingLowerStepsDoNotDelay(t *testing.T) {
 	}
 	// A step timeout of an hour: only Discover's own cancellation can end the hangs, and
 	// the test's 10 s context fails the test if Discover waited for them.
-	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(web.client), WithStepTimeout(time.Hour))
+	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(web.client), withStepTimeout(time.Hour))
 	require.NoError(t, err)
-	assert.Equal(t, SourceMX, d.Source)
+	assert.Equal(t, sourceMX, d.Source)
 	assert.Equal(t, "gmail", d.Preset.Name)
 }
 
@@ -459,9 +459,9 @@ func TestDiscoverStepTimeout(t *testing.T) {
 		mxHook: hang,
 		srv:    map[string][]*net.SRV{"_submission._tcp.example.com": {{Target: "mail.example.com", Port: 587}}},
 	}
-	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), WithStepTimeout(20*time.Millisecond))
+	d, err := discover(t, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), withStepTimeout(20*time.Millisecond))
 	require.NoError(t, err)
-	assert.Equal(t, SourceSRV, d.Source)
+	assert.Equal(t, sourceSRV, d.Source)
 	require.Len(t, d.StepErrors, 1)
 	assert.ErrorIs(t, d.StepErrors[0], context.DeadlineExceeded)
 }
@@ -504,9 +504,9 @@ func TestDiscoverContextDeadline(t *testing.T) {
 	dns := &fakeDNS{mxHook: hang, srv: map[string][]*net.SRV{"_submission._tcp.example.com": {{Target: "mail.example.com", Port: 587}}}}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	d, err := Discover(ctx, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), WithStepTimeout(20*time.Millisecond))
+	d, err := Discover(ctx, "a@example.com", WithResolver(dns), WithHTTPClient(newWebServer(t).client), withStepTimeout(20*time.Millisecond))
 	require.NoError(t, err)
-	assert.Equal(t, SourceSRV, d.Source)
+	assert.Equal(t, sourceSRV, d.Source)
 }
 
 func TestDiscoverBadAddress(t *testing.T) {

@@ -1,6 +1,11 @@
 // Package presets holds what smtpport knows about mail providers: the submission routes
 // each one really offers, in the order smtpport tries them, and the SASL mechanisms it
-// accepts. A Preset is a value; changing a copy never changes the table.
+// accepts. A Preset is a value, but its Routes and Mechanisms are slices that every copy
+// made by assignment shares: change a preset through Clone (Lookup and All return
+// clones), never in place. What smtpport relies on is safe either way: Lookup, All and
+// Discover read a private table copied at start, and Dial, Negotiate and NewPool copy the
+// preset they are given, so a change to a variable reaches neither the table nor a call
+// already made.
 //
 // Pick a preset by variable (Gmail, Office365, SES("eu-west-1") ...), by name with Lookup,
 // or from an email address with Discover. Routes follow smtpport's order: 587 STARTTLS,
@@ -58,9 +63,9 @@ type Limits struct {
 
 // Standard ports, RFC 6409 and RFC 8314.
 const (
-	PortSubmission  = 587  // STARTTLS
-	PortSubmissions = 465  // implicit TLS
-	PortAlternate   = 2525 // STARTTLS; not standard, offered by many relays for blocked networks
+	portSubmission  = 587  // STARTTLS
+	portSubmissions = 465  // implicit TLS
+	portAlternate   = 2525 // STARTTLS; not standard, offered by many relays for blocked networks
 )
 
 // Custom is the preset for a server smtpport knows nothing about. host is a host name or
@@ -114,8 +119,7 @@ func parseCustom(in string) (name string, routes []negotiate.Route, problem stri
 	addr, mode, hasMode := strings.Cut(s, "/")
 	var security negotiate.Security
 	if hasMode {
-		var err error
-		if security, err = negotiate.ParseSecurity(mode); err != nil {
+		if err := security.UnmarshalText([]byte(mode)); err != nil {
 			return "", nil, "unknown security mode " + shown(mode) + " (want starttls or tls)"
 		}
 	}
@@ -140,7 +144,7 @@ func parseCustom(in string) (name string, routes []negotiate.Route, problem stri
 		}
 		if !hasMode {
 			security = negotiate.STARTTLS
-			if port == PortSubmissions {
+			if port == portSubmissions {
 				security = negotiate.ImplicitTLS
 			}
 		}
@@ -162,7 +166,7 @@ func parseCustom(in string) (name string, routes []negotiate.Route, problem stri
 // defaultRoutes are the routes of a host smtpport knows nothing about, in order.
 func defaultRoutes(host string) []negotiate.Route {
 	return []negotiate.Route{
-		starttls(host, PortSubmission), implicit(host, PortSubmissions), starttls(host, PortAlternate),
+		starttls(host, portSubmission), implicit(host, portSubmissions), starttls(host, portAlternate),
 	}
 }
 
@@ -230,7 +234,7 @@ func hostProblem(host string) string {
 func refused(call, name, problem string) Preset {
 	return Preset{
 		Name:   name,
-		Routes: []negotiate.Route{{Host: call + " refused: " + problem, Port: PortSubmission, Security: negotiate.STARTTLS}},
+		Routes: []negotiate.Route{{Host: call + " refused: " + problem, Port: portSubmission, Security: negotiate.STARTTLS}},
 		Note:   problem,
 	}
 }

@@ -91,12 +91,12 @@ func (c *collector) trace() *negotiate.Trace {
 		Stage: func(r negotiate.Route, s negotiate.Stage) {
 			c.with(r, func(i int, rep *routeReport) {
 				now := time.Now()
-				if s == negotiate.StageDial {
+				if s == "dial" {
 					c.began[i] = now
 				}
 				c.endStage(i, now)
 				rep.Stage = string(s)
-				if s != negotiate.StageReady {
+				if s != "ready" {
 					c.stageAt[i] = now
 					rep.Stages = append(rep.Stages, stageTime{Stage: string(s)})
 				}

@@ -141,17 +141,17 @@ func (p *progress) redraw() {
 // waiting says what a route in stage is waiting for.
 func waiting(stage string) string {
 	switch negotiate.Stage(stage) {
-	case "", negotiate.StageDial:
+	case "", "dial":
 		return "connecting…"
-	case negotiate.StageGreeting:
+	case "greeting":
 		return "greeting…"
-	case negotiate.StageEHLO:
+	case "ehlo":
 		return "EHLO…"
-	case negotiate.StageSTARTTLS:
+	case "starttls":
 		return "STARTTLS…"
-	case negotiate.StageTLS:
+	case "tls":
 		return "TLS handshake…"
-	case negotiate.StageReady:
+	case "ready":
 		return "ready…" // waiting for the race's decision
 	}
 	return stage + "…"

@@ -88,7 +88,7 @@ func summary(r routeReport) string {
 			return "host name does not resolve: " + dnsErr.Error()
 		}
 	case statusNoTLS:
-		if r.Stage == string(negotiate.StageEHLO) && !r.STARTTLSOffered && r.Route.Security == negotiate.STARTTLS {
+		if r.Stage == "ehlo" && !r.STARTTLSOffered && r.Route.Security == negotiate.STARTTLS {
 			return "plaintext only: STARTTLS not offered (smtpport never sends in plaintext)"
 		}
 	case statusBadCertificate:

@@ -47,9 +47,9 @@ func (s *stringsBuilder) String() string              { return string(s.b) }
 func ready(port int, sec negotiate.Security, auth string, at, took time.Duration) routeReport {
 	route := negotiate.Route{Host: "h.example", Port: port, Security: sec}
 	r := routeReport{
-		Route: route, Connect: connectOpen, started: true, Stage: string(negotiate.StageReady),
+		Route: route, Connect: connectOpen, started: true, Stage: string(negotiate.Stage("ready")),
 		TLS:     &tlsInfo{Version: tls.VersionTLS13, Verified: true},
-		Attempt: negotiate.Attempt{Route: route, Stage: negotiate.StageReady, Offset: at, Ready: took, Elapsed: took},
+		Attempt: negotiate.Attempt{Route: route, Stage: negotiate.Stage("ready"), Offset: at, Ready: took, Elapsed: took},
 	}
 	if auth != "" {
 		r.Extensions = []extension{{Keyword: "AUTH", Params: auth}}
@@ -60,7 +60,7 @@ func ready(port int, sec negotiate.Security, auth string, at, took time.Duration
 func failed(port int, sec negotiate.Security, connect connectResult, err error) routeReport {
 	route := negotiate.Route{Host: "h.example", Port: port, Security: sec}
 	return routeReport{Route: route, Connect: connect, Err: err, started: true, Stage: "dial", Elapsed: 3 * time.Millisecond,
-		Attempt: negotiate.Attempt{Route: route, Stage: negotiate.StageDial, Err: err, Elapsed: 3 * time.Millisecond}}
+		Attempt: negotiate.Attempt{Route: route, Stage: negotiate.Stage("dial"), Err: err, Elapsed: 3 * time.Millisecond}}
 }
 
 func TestDecide(t *testing.T) {

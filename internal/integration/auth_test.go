@@ -111,7 +111,7 @@ func TestServerGoneDuringAuth(t *testing.T) {
 	require.ErrorIs(t, err, syscall.ECONNRESET)
 	var ne *negotiate.Error
 	require.ErrorAs(t, err, &ne)
-	require.Equal(t, negotiate.StageAuth, ne.Attempts[0].Stage)
+	require.Equal(t, negotiate.Stage("auth"), ne.Attempts[0].Stage)
 	for _, a := range ne.Attempts[1:] {
 		require.ErrorIs(t, a.Err, negotiate.ErrAbandoned, "no route after AUTH: %s", a)
 	}

@@ -36,22 +36,22 @@ func TestRouteSelection(t *testing.T) {
 	}{
 		{name: "nothing blocked", want: 587},
 		{name: "587 dropped", blocks: []block{{587, testenv.Drop}}, want: 465,
-			lost: map[int]error{587: negotiate.ErrAbandoned}, stage: map[int]negotiate.Stage{587: negotiate.StageDial}},
+			lost: map[int]error{587: negotiate.ErrAbandoned}, stage: map[int]negotiate.Stage{587: negotiate.Stage("dial")}},
 		{name: "587 rejected", blocks: []block{{587, testenv.Reject}}, want: 465,
-			lost: map[int]error{587: syscall.ECONNREFUSED}, stage: map[int]negotiate.Stage{587: negotiate.StageDial}},
+			lost: map[int]error{587: syscall.ECONNREFUSED}, stage: map[int]negotiate.Stage{587: negotiate.Stage("dial")}},
 		{name: "587 and 465 dropped", blocks: []block{{587, testenv.Drop}, {465, testenv.Drop}}, want: 2525,
 			lost:  map[int]error{587: negotiate.ErrAbandoned, 465: negotiate.ErrAbandoned},
-			stage: map[int]negotiate.Stage{587: negotiate.StageDial, 465: negotiate.StageDial}},
+			stage: map[int]negotiate.Stage{587: negotiate.Stage("dial"), 465: negotiate.Stage("dial")}},
 		{name: "587 dropped 465 rejected", blocks: []block{{587, testenv.Drop}, {465, testenv.Reject}}, want: 2525,
 			lost:  map[int]error{587: negotiate.ErrAbandoned, 465: syscall.ECONNREFUSED},
-			stage: map[int]negotiate.Stage{587: negotiate.StageDial, 465: negotiate.StageDial}},
+			stage: map[int]negotiate.Stage{587: negotiate.Stage("dial"), 465: negotiate.Stage("dial")}},
 		// TCP is up, then nothing: the ready 465 waits a bounded grace, not 587's 30 s
 		// attempt timeout, and wins well inside the 20 s context.
 		{name: "587 stalled", blocks: []block{{587, testenv.Stall}}, want: 465,
-			lost: map[int]error{587: negotiate.ErrAbandoned}, stage: map[int]negotiate.Stage{587: negotiate.StageGreeting}},
+			lost: map[int]error{587: negotiate.ErrAbandoned}, stage: map[int]negotiate.Stage{587: negotiate.Stage("greeting")}},
 		{name: "587 and 465 rejected", blocks: []block{{587, testenv.Reject}, {465, testenv.Reject}}, want: 2525,
 			lost:  map[int]error{587: syscall.ECONNREFUSED, 465: syscall.ECONNREFUSED},
-			stage: map[int]negotiate.Stage{587: negotiate.StageDial, 465: negotiate.StageDial}},
+			stage: map[int]negotiate.Stage{587: negotiate.Stage("dial"), 465: negotiate.Stage("dial")}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,7 +68,7 @@ func TestRouteSelection(t *testing.T) {
 			for _, a := range res.Attempts {
 				if a.Route.Port == tc.want {
 					require.NoError(t, a.Err)
-					require.Equal(t, negotiate.StageReady, a.Stage)
+					require.Equal(t, negotiate.Stage("ready"), a.Stage)
 					require.LessOrEqual(t, a.Offset, 2*time.Second, "started within the largest head start")
 					require.LessOrEqual(t, a.Waited, time.Second+50*time.Millisecond, "waited at most the grace")
 					continue

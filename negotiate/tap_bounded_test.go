@@ -26,7 +26,7 @@ const (
 
 // TestEndlessRepliesUseBoundedMemory measures runtime.MemStats.TotalAlloc around one
 // Negotiate call: the bytes allocated by the whole process while the client reads at most
-// MaxNegotiationBytes and gives up. It is a memory bound, not a timing assertion.
+// maxNegotiationBytes and gives up. It is a memory bound, not a timing assertion.
 func TestEndlessRepliesUseBoundedMemory(t *testing.T) {
 	line := []byte(strings.Repeat("x", 4096))
 	cases := []struct {

@@ -1,6 +1,8 @@
-package negotiate
+package smtpport
 
 import (
+	"github.com/smtpport/smtpport/negotiate"
+
 	"bytes"
 	"fmt"
 	"log/slog"
@@ -14,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var route465 = Route{Host: "mail.example.test", Port: 465, Security: ImplicitTLS}
+var route465 = negotiate.Route{Host: "mail.example.test", Port: 465, Security: negotiate.ImplicitTLS}
 
 // clock is a settable time source for expiry tests.
 type clock struct {
@@ -51,14 +53,14 @@ func options(opts ...memoryOption) memoryOptions {
 	return o
 }
 
-// stores runs a test against both RouteMemory implementations.
-func stores(t *testing.T, test func(t *testing.T, open func(...memoryOption) RouteMemory)) {
+// stores runs a test against both negotiate.RouteMemory implementations.
+func stores(t *testing.T, test func(t *testing.T, open func(...memoryOption) negotiate.RouteMemory)) {
 	t.Run("memory", func(t *testing.T) {
-		test(t, func(opts ...memoryOption) RouteMemory { return newMemory(options(opts...)) })
+		test(t, func(opts ...memoryOption) negotiate.RouteMemory { return newMemory(options(opts...)) })
 	})
 	t.Run("file", func(t *testing.T) {
 		path := filepath.Join(t.TempDir(), "routes.json")
-		test(t, func(opts ...memoryOption) RouteMemory {
+		test(t, func(opts ...memoryOption) negotiate.RouteMemory {
 			m, err := openFileMemory(path, options(opts...))
 			require.NoError(t, err)
 			return m
@@ -67,9 +69,9 @@ func stores(t *testing.T, test func(t *testing.T, open func(...memoryOption) Rou
 }
 
 func TestMemoryRecallAndKeys(t *testing.T) {
-	stores(t, func(t *testing.T, open func(...memoryOption) RouteMemory) {
+	stores(t, func(t *testing.T, open func(...memoryOption) negotiate.RouteMemory) {
 		m := open()
-		memo := Memo{Route: route465, Connect: 3 * time.Millisecond, At: time.Now()}
+		memo := negotiate.Memo{Route: route465, Connect: 3 * time.Millisecond, At: time.Now()}
 		require.NoError(t, m.Remember("gmail\x00alice", memo))
 
 		got, ok := m.Recall("gmail\x00alice")
@@ -91,10 +93,10 @@ func TestMemoryRecallAndKeys(t *testing.T) {
 }
 
 func TestMemoryExpiry(t *testing.T) {
-	stores(t, func(t *testing.T, open func(...memoryOption) RouteMemory) {
+	stores(t, func(t *testing.T, open func(...memoryOption) negotiate.RouteMemory) {
 		c := &clock{now: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)}
 		m := open(withClock(c.Now))
-		require.NoError(t, m.Remember("k", Memo{Route: route465, At: c.Now()}))
+		require.NoError(t, m.Remember("k", negotiate.Memo{Route: route465, At: c.Now()}))
 
 		c.Advance(memoryTTL - time.Second)
 		_, ok := m.Recall("k")
@@ -105,7 +107,7 @@ func TestMemoryExpiry(t *testing.T) {
 		assert.False(t, ok, "a week after it last worked: expired")
 
 		short := open(withClock(c.Now), withTTL(time.Minute))
-		require.NoError(t, short.Remember("s", Memo{Route: route465, At: c.Now()}))
+		require.NoError(t, short.Remember("s", negotiate.Memo{Route: route465, At: c.Now()}))
 		c.Advance(time.Minute)
 		_, ok = short.Recall("s")
 		assert.False(t, ok)
@@ -117,7 +119,7 @@ func TestFileMemoryPersistsAtomically(t *testing.T) {
 	path := filepath.Join(dir, "routes.json")
 	m, err := openFileMemory(path, options())
 	require.NoError(t, err)
-	require.NoError(t, m.Remember("gmail\x00alice", Memo{Route: route465, Connect: time.Millisecond, At: time.Now()}))
+	require.NoError(t, m.Remember("gmail\x00alice", negotiate.Memo{Route: route465, Connect: time.Millisecond, At: time.Now()}))
 
 	info, err := os.Stat(path)
 	require.NoError(t, err)
@@ -150,7 +152,7 @@ func TestFileMemoryCorruptFileIsEmpty(t *testing.T) {
 			assert.False(t, ok)
 			assert.Contains(t, logs.String(), "ignoring unreadable route memory file")
 
-			require.NoError(t, m.Remember("k", Memo{Route: route465, At: time.Now()}))
+			require.NoError(t, m.Remember("k", negotiate.Memo{Route: route465, At: time.Now()}))
 			again, err := openFileMemory(path, options())
 			require.NoError(t, err)
 			_, ok = again.Recall("k")
@@ -167,7 +169,7 @@ func TestFileMemoryConcurrentWriters(t *testing.T) {
 	for i := range 16 {
 		wg.Go(func() {
 			key := fmt.Sprintf("preset\x00user%d", i)
-			assert.NoError(t, m.Remember(key, Memo{Route: route465, At: time.Now()}))
+			assert.NoError(t, m.Remember(key, negotiate.Memo{Route: route465, At: time.Now()}))
 			_, ok := m.Recall(key)
 			assert.True(t, ok)
 		})

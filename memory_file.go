@@ -1,6 +1,8 @@
-package negotiate
+package smtpport
 
 import (
+	"github.com/smtpport/smtpport/negotiate"
+
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -12,7 +14,7 @@ import (
 	"github.com/smtpport/smtpport/internal/safetext"
 )
 
-// fileMemory is a RouteMemory kept in a small JSON file, so a command-line tool or a
+// fileMemory is a negotiate.RouteMemory kept in a small JSON file, so a command-line tool or a
 // short-lived job tries the route that worked last time. The file is read once when
 // opened and rewritten whole on every change: written to a temporary file in the same
 // directory, then renamed over the old one, so a reader never sees half a file. It is
@@ -28,8 +30,8 @@ type fileMemory struct {
 
 // fileFormat is the file's JSON layout; Version lets a future layout be told apart.
 type fileFormat struct {
-	Version int             `json:"version"`
-	Memos   map[string]Memo `json:"memos"`
+	Version int                       `json:"version"`
+	Memos   map[string]negotiate.Memo `json:"memos"`
 }
 
 const fileVersion = 1
@@ -47,7 +49,7 @@ const maxMemoryFileSize = 1 << 20
 // that it did. Memos with an invalid route are dropped and logged. An error is returned
 // only when path exists but is not a regular file (a directory, a device, a pipe), which
 // is never read nor replaced.
-func OpenFileMemory(path string) (RouteMemory, error) {
+func OpenFileMemory(path string) (negotiate.RouteMemory, error) {
 	f, err := openFileMemory(path, defaultMemoryOptions())
 	if err != nil {
 		return nil, err // not a nil *fileMemory in an interface
@@ -119,18 +121,18 @@ func (f *fileMemory) warn(msg string, args ...any) {
 	}
 }
 
-// Recall implements RouteMemory.
-func (f *fileMemory) Recall(key string) (Memo, bool) { return f.mem.Recall(key) }
+// Recall implements negotiate.RouteMemory.
+func (f *fileMemory) Recall(key string) (negotiate.Memo, bool) { return f.mem.Recall(key) }
 
-// Remember implements RouteMemory and writes the file.
-func (f *fileMemory) Remember(key string, m Memo) error {
+// Remember implements negotiate.RouteMemory and writes the file.
+func (f *fileMemory) Remember(key string, m negotiate.Memo) error {
 	f.mem.mu.Lock()
 	defer f.mem.mu.Unlock()
 	f.mem.memos[key] = m
 	return f.save()
 }
 
-// Forget implements RouteMemory and writes the file.
+// Forget implements negotiate.RouteMemory and writes the file.
 func (f *fileMemory) Forget(key string) error {
 	f.mem.mu.Lock()
 	defer f.mem.mu.Unlock()

@@ -5,6 +5,8 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -210,7 +212,7 @@ func TestProbe(t *testing.T) {
 			if tc.route != nil {
 				route = tc.route(srv)
 			}
-			d.Set(route.Addr(), tc.block)
+			d.Set(net.JoinHostPort(route.Host, strconv.Itoa(route.Port)), tc.block)
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			p := probeOne(ctx, t, negotiate.Config{
@@ -222,7 +224,7 @@ func TestProbe(t *testing.T) {
 			if tc.wantErr == nil {
 				require.NoError(t, p.err)
 				require.NoError(t, p.attempt.Err)
-				assert.Equal(t, negotiate.StageReady, p.attempt.Stage)
+				assert.Equal(t, negotiate.Stage("ready"), p.attempt.Stage)
 				assert.True(t, p.connected)
 				assert.NoError(t, p.connErr)
 				if route.Security == negotiate.STARTTLS {
@@ -269,7 +271,7 @@ func TestProbeCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	p := probeOne(ctx, t, negotiate.Config{Dialer: srv.Dialer(), AttemptTimeout: time.Hour}, srv.Route(587),
 		func(s negotiate.Stage) {
-			if s == negotiate.StageGreeting {
+			if s == negotiate.Stage("greeting") {
 				cancel() // the server holds its greeting: only the cancel can end this
 			}
 		})
@@ -300,7 +302,7 @@ func TestProbeHostile(t *testing.T) {
 			name: "reply pipelined ahead of STARTTLS",
 			script: []smtptest.Step{smtptest.Greet(), {Expect: "EHLO", Send: append(
 				smtptest.Reply(250, smtptest.DefaultHostname, "STARTTLS"), smtptest.Reply(220, "2.0.0 go ahead")...)}},
-			wantErr: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS,
+			wantErr: negotiate.ErrProtocol, stage: negotiate.Stage("starttls"),
 			check: func(t *testing.T, _ *probed, srv *smtptest.Server) {
 				assert.NotContains(t, upperVerbs(srv), "STARTTLS", "the forged go-ahead is never asked for")
 			},
@@ -309,13 +311,13 @@ func TestProbeHostile(t *testing.T) {
 			name: "bytes injected after the STARTTLS go-ahead",
 			script: []smtptest.Step{smtptest.Greet(), smtptest.EHLO("STARTTLS"),
 				{Expect: "STARTTLS", Send: []byte("220 go ahead\r\n250 injected\r\n")}},
-			wantErr: negotiate.ErrProtocol, stage: negotiate.StageSTARTTLS,
+			wantErr: negotiate.ErrProtocol, stage: negotiate.Stage("starttls"),
 		},
 		{
 			name: "endless EHLO reply",
 			script: []smtptest.Step{smtptest.Greet(), {Expect: "EHLO", Send: []byte("250-" + smtptest.DefaultHostname + "\r\n"),
 				Repeat: []byte("250-X-PADDING aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n"), Count: 100000}},
-			wantErr: negotiate.ErrProtocol, stage: negotiate.StageEHLO,
+			wantErr: negotiate.ErrProtocol, stage: negotiate.Stage("ehlo"),
 			check: func(t *testing.T, p *probed, _ *smtptest.Server) {
 				assert.Nil(t, p.ext, "a reply cut by the cap is not reported as extensions")
 			},
@@ -323,7 +325,7 @@ func TestProbeHostile(t *testing.T) {
 		{
 			name:    "odd AUTH names before TLS",
 			script:  []smtptest.Step{smtptest.Greet(), smtptest.EHLO("AUTH PLAIN b@d LOGIN plain")},
-			wantErr: negotiate.ErrTLSUnavailable, stage: negotiate.StageEHLO,
+			wantErr: negotiate.ErrTLSUnavailable, stage: negotiate.Stage("ehlo"),
 			check: func(t *testing.T, p *probed, srv *smtptest.Server) {
 				assert.False(t, p.extOverTLS)
 				assert.Contains(t, p.ext, "AUTH", "the plaintext offer is reported")
@@ -411,7 +413,7 @@ func TestProbeModeTellsWhatNegotiateWouldDo(t *testing.T) {
 				assert.NotErrorIs(t, a.Err, negotiate.ErrAbandoned, "%s: a probe abandons nothing", a.Route)
 				if a.Route.Port != 587 {
 					assert.NoError(t, a.Err, "%s", a.Route)
-					assert.Equal(t, negotiate.StageReady, a.Stage)
+					assert.Equal(t, negotiate.Stage("ready"), a.Stage)
 				}
 			}
 			if tc.firstErr != nil {

@@ -1,6 +1,8 @@
-package negotiate
+package smtpport
 
 import (
+	"github.com/smtpport/smtpport/negotiate"
+
 	"bytes"
 	"log/slog"
 	"os"
@@ -43,7 +45,7 @@ func TestFileMemoryOversizedFileIsNotRead(t *testing.T) {
 	assert.Less(t, alloc, uint64(maxOpenAlloc))
 	assert.Contains(t, logs.String(), "larger than 1 MiB")
 
-	require.NoError(t, m.Remember("k", Memo{Route: route465, At: time.Now()}))
+	require.NoError(t, m.Remember("k", negotiate.Memo{Route: route465, At: time.Now()}))
 	kept, err := os.Stat(path + ".bad")
 	require.NoError(t, err, "the damaged file is kept aside, not overwritten")
 	assert.Equal(t, int64(100<<20), kept.Size())
@@ -81,12 +83,12 @@ func TestFileMemoryDamagedFiles(t *testing.T) {
 				assert.NotContains(t, logs.String(), bad, "file bytes are sanitised in the log")
 			}
 
-			require.NoError(t, m.Remember("k", Memo{Route: route465, At: time.Now()}))
+			require.NoError(t, m.Remember("k", negotiate.Memo{Route: route465, At: time.Now()}))
 			kept, err := os.ReadFile(path + ".bad")
 			require.NoError(t, err)
 			assert.Equal(t, tc.content, kept, "the damaged file is kept as it was")
 			assert.Equal(t, 1, strings.Count(logs.String(), "kept it aside"))
-			require.NoError(t, m.Remember("k2", Memo{Route: route465, At: time.Now()}))
+			require.NoError(t, m.Remember("k2", negotiate.Memo{Route: route465, At: time.Now()}))
 			assert.Equal(t, 1, strings.Count(logs.String(), "kept it aside"), "moved aside once")
 		})
 	}
