@@ -38,7 +38,8 @@ type attempt struct {
 	tlsUp   bool         // the TLS handshake has completed and verified
 	trips   atomic.Int32 // round trips still needed to be ready; read by the coordinator
 	err     error
-	conn    *conn // non-nil when ready
+	conn    *conn // non-nil when ready; points at held
+	held    conn  // what conn points at, in the attempt's own allocation
 	n       *negotiation
 }
 
@@ -208,7 +209,8 @@ func (n *negotiation) ready(a *attempt, c *smtp.Client, tap *tapConn) error {
 	if len(cs.VerifiedChains) == 0 {
 		return &routeError{kind: ErrCertificate, detail: "TLS is up but no verified chain", final: true}
 	}
-	a.conn = &conn{client: c, tap: tap, tls: cs, offered: offeredMechanisms(c)}
+	a.held = conn{client: c, tap: tap, tls: cs, offered: offeredMechanisms(c)}
+	a.conn = &a.held
 	creds := n.cfg.Credentials
 	if creds == nil {
 		return nil
