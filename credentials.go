@@ -44,9 +44,9 @@ func newPolicy(kind string, capable, requested, accepted []string) (policy, erro
 
 // newPasswordPolicy is newPolicy for a password, after the SASLprep rule
 // (credentials_saslprep.go): SCRAM goes last when SASLprep changes the user name or
-// password, and is left out when it refuses them.
-func newPasswordPolicy(username, password string, requested, accepted []string) (policy, error) {
-	order, unusable := passwordOrder(saslprepOf(username, password), saslprepRefusal(username, password))
+// password (outcome), and is left out when it refuses them (why).
+func newPasswordPolicy(outcome saslprepOutcome, why error, requested, accepted []string) (policy, error) {
+	order, unusable := passwordOrder(outcome, why)
 	return buildPolicy("a password", order, requested, accepted, unusable)
 }
 
@@ -110,11 +110,15 @@ func expandSCRAM(names []string) []string {
 	return out
 }
 
-// usable lists the mechanisms of order the provider accepts.
+// usable lists the mechanisms of order the provider accepts. Callers only read it:
+// with no accepted list that is order itself, not a copy per call.
 func (p policy) usable() []string {
-	var out []string
+	if len(p.accepted) == 0 {
+		return p.order
+	}
+	out := make([]string, 0, len(p.order))
 	for _, m := range p.order {
-		if len(p.accepted) == 0 || slices.Contains(p.accepted, m) {
+		if slices.Contains(p.accepted, m) {
 			out = append(out, m)
 		}
 	}

@@ -33,7 +33,9 @@ func Negotiate(ctx context.Context, p presets.Preset, opts ...Option) (*Result, 
 	p = p.Clone() // a preset variable's slices are shared; this call reads its own copy
 	cfg := s.cfg
 	cfg.Routes = p.Routes
-	cfg.MemoryKey = memoryKey(p.Name, s.auth.username)
+	if cfg.Memory != nil {
+		cfg.MemoryKey = memoryKey(p.Name, s.auth.username)
+	}
 	if s.routesOK {
 		cfg.Routes = s.routes
 	}

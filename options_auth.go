@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/smtp"
 	"strings"
+	"sync"
 
 	"github.com/smtpport/smtpport/negotiate"
 	"golang.org/x/oauth2"
@@ -41,9 +42,14 @@ func (c *credentialSettings) set(option, username string, build credentialBuilde
 // error wrapping negotiate.ErrConfig. WithMechanisms keeps its own order, SCRAM first if
 // so given, except that a refused SCRAM is skipped.
 func WithPassword(username, password string) Option {
+	// What SASLprep does to them is the same on every Dial: prepared once, when first needed.
+	prep := sync.OnceValues(func() (saslprepOutcome, error) {
+		return saslprepOf(username, password), saslprepRefusal(username, password)
+	})
 	return func(s *settings) {
 		s.auth.set("WithPassword", username, func(mechanisms, accepted []string) (negotiate.Credentials, error) {
-			p, err := newPasswordPolicy(username, password, mechanisms, accepted)
+			outcome, why := prep()
+			p, err := newPasswordPolicy(outcome, why, mechanisms, accepted)
 			if err != nil {
 				return nil, err
 			}

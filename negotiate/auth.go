@@ -88,9 +88,10 @@ func exchange(text *textproto.Conn, a smtp.Auth, info *smtp.ServerInfo) (string,
 		return "", &routeError{kind: kind, detail: "mechanism refused to start; nothing was sent", cause: err, final: true}
 	}
 	mech = strings.ToUpper(mech)
-	line := "AUTH " + mech
+	line := make([]byte, 0, len("AUTH  ")+len(mech)+base64.StdEncoding.EncodedLen(len(resp)))
+	line = append(append(line, "AUTH "...), mech...)
 	if len(resp) > 0 {
-		line += " " + base64.StdEncoding.EncodeToString(resp)
+		line = base64.StdEncoding.AppendEncode(append(line, ' '), resp)
 	}
 	code, msg, err := command(text, line)
 	for err == nil {
@@ -105,7 +106,7 @@ func exchange(text *textproto.Conn, a smtp.Auth, info *smtp.ServerInfo) (string,
 				cancelExchange(text)
 				return mech, err
 			}
-			code, msg, err = command(text, base64.StdEncoding.EncodeToString(resp))
+			code, msg, err = command(text, base64.StdEncoding.AppendEncode(nil, resp))
 		case 235:
 			// The last message is not a challenge; a mechanism that verifies the server
 			// (SCRAM) checks it here. The server has already said yes: no "*".
@@ -121,7 +122,7 @@ func exchange(text *textproto.Conn, a smtp.Auth, info *smtp.ServerInfo) (string,
 }
 
 // command sends one line and reads the whole reply, whatever its code.
-func command(text *textproto.Conn, line string) (int, string, error) {
+func command(text *textproto.Conn, line []byte) (int, string, error) {
 	id, err := text.Cmd("%s", line)
 	if err != nil {
 		return 0, "", err
@@ -132,4 +133,4 @@ func command(text *textproto.Conn, line string) (int, string, error) {
 }
 
 // cancelExchange sends "*" (RFC 4954 §4) and reads the server's answer, normally 501.
-func cancelExchange(text *textproto.Conn) { command(text, "*") }
+func cancelExchange(text *textproto.Conn) { command(text, []byte("*")) }

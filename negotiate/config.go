@@ -163,6 +163,6 @@ func (c *Config) tlsConfig(host string) *tls.Config {
 // scoped to the route (see withSessionCache), so Dials resume TLS sessions.
 func (c *Config) routeTLSConfig(r Route) *tls.Config {
 	cfg := c.tlsConfig(r.Host)
-	withSessionCache(cfg, r.addr())
+	withSessionCache(cfg, r)
 	return cfg
 }

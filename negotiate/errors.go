@@ -245,6 +245,17 @@ func isFinal(err error) bool {
 // context.DeadlineExceeded, which would say the caller's deadline passed.
 type attemptTimeout time.Duration
 
+// defaultAttemptTimeoutCause is attemptTimeout(defaultAttemptTimeout) boxed once: each
+// route and each AUTH would otherwise allocate its cause.
+var defaultAttemptTimeoutCause error = attemptTimeout(defaultAttemptTimeout)
+
+func attemptTimeoutCause(d time.Duration) error {
+	if d == defaultAttemptTimeout {
+		return defaultAttemptTimeoutCause
+	}
+	return attemptTimeout(d)
+}
+
 func (d attemptTimeout) Error() string {
 	return "attempt timeout of " + time.Duration(d).String() + " reached"
 }

@@ -5,24 +5,35 @@ import (
 	"syscall"
 )
 
-// quickAck asks Linux to acknowledge the next segment at once instead of delaying the ACK
-// (up to 40 ms). During negotiation the client often has nothing to send after a read: a
-// server on OpenSSL sends its TLS 1.3 NewSessionTicket and then its next reply (the 465
-// greeting, the EHLO over TLS) in a second segment that Nagle holds until the ticket is
-// ACKed, so every full handshake stalls for the delayed ACK (~40 ms on Postfix + OpenSSL
-// 3). The kernel clears TCP_QUICKACK as it leaves quick-ACK mode, so it is set again
-// after each read. Conns that are not TCP or expose no descriptor are left alone; errors
-// are ignored (it is an optimisation).
-func quickAck(c net.Conn) {
+// quickAcker asks Linux to acknowledge the next segment at once instead of delaying the
+// ACK (up to 40 ms). During negotiation the client often has nothing to send after a
+// read: a server on OpenSSL sends its TLS 1.3 NewSessionTicket and then its next reply
+// (the 465 greeting, the EHLO over TLS) in a second segment that Nagle holds until the
+// ticket is ACKed, so every full handshake stalls for the delayed ACK (~40 ms on Postfix
+// + OpenSSL 3). The kernel clears TCP_QUICKACK as it leaves quick-ACK mode, so it is set
+// again after each read. Conns that are not TCP or expose no descriptor are left alone;
+// errors are ignored (it is an optimisation). The raw conn is looked up once per
+// connection: SyscallConn allocates.
+type quickAcker struct{ raw syscall.RawConn }
+
+func newQuickAcker(c net.Conn) quickAcker {
 	sc, ok := c.(syscall.Conn)
 	if !ok {
-		return
+		return quickAcker{}
 	}
 	raw, err := sc.SyscallConn()
 	if err != nil {
+		return quickAcker{}
+	}
+	return quickAcker{raw: raw}
+}
+
+// ack sets TCP_QUICKACK.
+func (q quickAcker) ack() {
+	if q.raw == nil {
 		return
 	}
-	raw.Control(func(fd uintptr) {
+	q.raw.Control(func(fd uintptr) {
 		syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_QUICKACK, 1)
 	})
 }

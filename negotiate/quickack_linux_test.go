@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestQuickAckSetsTheOption: on a real loopback TCP connection quickAck turns
+// TestQuickAckSetsTheOption: on a real loopback TCP connection a quickAcker turns
 // TCP_QUICKACK on (the kernel clears it again on its own), and anything that is not a
 // syscall.Conn is left alone.
 func TestQuickAckSetsTheOption(t *testing.T) {
@@ -44,9 +44,9 @@ func TestQuickAckSetsTheOption(t *testing.T) {
 		require.NoError(t, syscall.SetsockoptInt(int(fd), syscall.IPPROTO_TCP, syscall.TCP_QUICKACK, 0))
 	}))
 	require.Equal(t, 0, get())
-	quickAck(c)
+	newQuickAcker(c).ack()
 	assert.Equal(t, 1, get())
 
-	quickAck(&chunked{})      // not a syscall.Conn: nothing happens, nothing panics
-	quickAck(newTap(c, true)) // the tap is not a syscall.Conn either; it passes its inner conn
+	newQuickAcker(&chunked{}).ack()      // not a syscall.Conn: nothing happens, nothing panics
+	newQuickAcker(newTap(c, true)).ack() // the tap is not a syscall.Conn either; it passes its inner conn
 }

@@ -4,5 +4,9 @@ package negotiate
 
 import "net"
 
-// quickAck is Linux's TCP_QUICKACK (quickack_linux.go); elsewhere there is nothing to set.
-func quickAck(net.Conn) {}
+// quickAcker is Linux's TCP_QUICKACK (quickack_linux.go); elsewhere there is nothing to set.
+type quickAcker struct{}
+
+func newQuickAcker(net.Conn) quickAcker { return quickAcker{} }
+
+func (quickAcker) ack() {}

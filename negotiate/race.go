@@ -80,6 +80,40 @@ type leg struct {
 	reported bool
 }
 
+// hostTimes maps host to connect time for the few hosts of one race (presets use one),
+// in the race's own memory while they fit.
+type hostTimes struct {
+	buf [2]hostTime
+	all []hostTime
+}
+
+type hostTime struct {
+	host string
+	d    time.Duration
+}
+
+func (h *hostTimes) set(host string, d time.Duration) {
+	for i := range h.all {
+		if h.all[i].host == host {
+			h.all[i].d = d
+			return
+		}
+	}
+	if h.all == nil {
+		h.all = h.buf[:0]
+	}
+	h.all = append(h.all, hostTime{host, d})
+}
+
+func (h *hostTimes) get(host string) (time.Duration, bool) {
+	for _, t := range h.all {
+		if t.host == host {
+			return t.d, true
+		}
+	}
+	return 0, false
+}
+
 // event is what a route's goroutine reports: TCP up, then its end (ready or failed).
 type event struct {
 	leg *leg
@@ -94,9 +128,9 @@ type race struct {
 	memo   bool   // legs[0] came from route memory
 	start  int    // how many legs have started
 	begin  time.Time
-	known  map[string]time.Duration // latest connect time per host: sets the head start
-	due    time.Time                // when the next leg starts
-	timer  *time.Timer              // fires at min(due, the grace being waited out)
+	known  hostTimes   // latest connect time per host: sets the head start
+	due    time.Time   // when the next leg starts
+	timer  *time.Timer // fires at min(due, the grace being waited out)
 	events chan event
 	ended  int // legs whose final event has arrived
 	wg     sync.WaitGroup
@@ -111,13 +145,19 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	routes, memo, recalled := n.recall()
-	r := &race{n: n, ctx: ctx, memo: recalled, begin: time.Now(), known: map[string]time.Duration{},
+	r := &race{n: n, ctx: ctx, memo: recalled, begin: time.Now(),
 		events: make(chan event, 2*len(routes))} // two sends per leg at most: never blocks
+	// One allocation each for the legs, their attempts and the index, not two per route
+	// and a growing slice.
+	legs, attempts := make([]leg, len(routes)), make([]attempt, len(routes))
+	r.legs = make([]*leg, len(routes))
 	for i, route := range routes {
-		r.legs = append(r.legs, &leg{a: &attempt{index: i, route: route, begin: r.begin, n: n}})
+		attempts[i] = attempt{index: i, route: route, begin: r.begin, n: n}
+		legs[i].a = &attempts[i]
+		r.legs[i] = &legs[i]
 	}
 	if recalled && memo.Connect > 0 {
-		r.known[memo.Route.Host] = memo.Connect
+		r.known.set(memo.Route.Host, memo.Connect)
 	}
 	r.due = r.begin
 	r.timer = time.NewTimer(0)
@@ -231,7 +271,7 @@ func (r *race) launch() {
 	l := r.legs[r.start]
 	r.start++
 	timeout := r.n.cfg.attemptTimeout()
-	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeout(timeout))
+	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeoutCause(timeout))
 	l.cancel = cancel
 	a := l.a
 	a.start = time.Now()
@@ -261,7 +301,7 @@ func (r *race) apply(ev event) *leg {
 	l := ev.leg
 	if ev.up {
 		l.state, l.up = shaking, time.Now()
-		r.known[l.a.route.Host] = l.a.connect
+		r.known.set(l.a.route.Host, l.a.connect)
 		if l == r.latest() {
 			r.due = l.a.start.Add(r.headStart(l)) // a connected route gets its handshake's time
 		}
@@ -427,7 +467,7 @@ func (n *negotiation) finish(r *race, w *leg) (*Result, error) {
 	r.noteWait(w)
 	r.abandon(w, ErrAbandoned)
 	timeout := n.cfg.attemptTimeout()
-	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeout(timeout))
+	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeoutCause(timeout))
 	defer cancel()
 	if err := n.authenticate(actx, a); err != nil {
 		a.err = err

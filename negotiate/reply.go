@@ -22,10 +22,11 @@ var errMalformedReply = errors.New("malformed reply to STARTTLS")
 // reads a line with another code, or a blank line, as more text and keeps reading, which
 // lets an attacker hide a go-ahead inside what net/smtp takes for a refusal.
 type replyScanner struct {
-	line []byte // the current line without its line ending
-	cr   bool   // the last byte was a CR
-	code int    // the reply's code, from its first line; 0 before it
-	done bool   // the final line has been read
+	head [4]byte // the first bytes of the current line: code and separator are all it checks
+	n    int     // the current line's length so far, without its line ending
+	cr   bool    // the last byte was a CR
+	code int     // the reply's code, from its first line; 0 before it
+	done bool    // the final line has been read
 }
 
 func malformed(why string) error { return errors.Join(errMalformedReply, errors.New(why)) }
@@ -48,18 +49,21 @@ func (s *replyScanner) feed(b []byte) (int, error) {
 			s.cr = true
 		case c < ' ' && c != '\t' || c == 0x7f:
 			return i, malformed("control character in reply")
-		case len(s.line) >= maxReplyLine-2:
+		case s.n >= maxReplyLine-2:
 			return i, malformed("reply line too long")
 		default:
-			s.line = append(s.line, c)
+			if s.n < len(s.head) {
+				s.head[s.n] = c
+			}
+			s.n++
 		}
 	}
 	return len(b), nil
 }
 
 func (s *replyScanner) endLine() error {
-	line := s.line
-	s.line, s.cr = s.line[:0], false
+	line := s.head[:min(s.n, len(s.head))]
+	s.n, s.cr = 0, false
 	if len(line) < 3 || line[0] < '2' || line[0] > '5' || !isDigit(line[1]) || !isDigit(line[2]) {
 		return malformed("reply line without a code")
 	}
@@ -86,6 +90,9 @@ type replyTracker struct {
 	line []byte // the current line, at most maxReplyLine bytes
 	last []byte // the last complete line, without CRLF
 	err  error  // the first read error
+	// bufs back line and last while EHLO lines fit (they do, but for long texts), so
+	// tracking them allocates nothing more.
+	bufs [2][128]byte
 }
 
 func (t *replyTracker) Read(p []byte) (int, error) {
@@ -98,6 +105,9 @@ func (t *replyTracker) Read(p []byte) (int, error) {
 }
 
 func (t *replyTracker) track(b []byte) {
+	if t.line == nil {
+		t.line, t.last = t.bufs[0][:0], t.bufs[1][:0]
+	}
 	for len(b) > 0 {
 		i := bytes.IndexByte(b, '\n')
 		chunk := b

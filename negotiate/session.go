@@ -3,6 +3,8 @@ package negotiate
 import (
 	"crypto/tls"
 	"crypto/x509"
+	"net"
+	"strconv"
 	"sync"
 )
 
@@ -22,18 +24,52 @@ var sessionCaches = struct {
 	sync.Mutex
 	byPool map[*x509.CertPool]tls.ClientSessionCache
 	order  []*x509.CertPool
-}{byPool: map[*x509.CertPool]tls.ClientSessionCache{}}
+	// scoped keeps each route's view of its pool's cache, so a Dial does not build its
+	// scope string and interface value again; dropped whole past maxScopedCaches.
+	scoped map[scopeKey]tls.ClientSessionCache
+}{byPool: map[*x509.CertPool]tls.ClientSessionCache{}, scoped: map[scopeKey]tls.ClientSessionCache{}}
+
+type scopeKey struct {
+	pool *x509.CertPool
+	host string
+	port int
+}
+
+// maxScopedCaches bounds the route views kept (a few hosts and ports per pool).
+const maxScopedCaches = 256
 
 // sessionCacheFor returns the shared cache for pool (nil: the system roots).
 func sessionCacheFor(pool *x509.CertPool) tls.ClientSessionCache {
 	sessionCaches.Lock()
 	defer sessionCaches.Unlock()
+	return sessionCacheLocked(pool)
+}
+
+// scopedCacheFor returns pool's shared cache as seen from route r (see withSessionCache).
+func scopedCacheFor(pool *x509.CertPool, r Route) tls.ClientSessionCache {
+	k := scopeKey{pool: pool, host: r.Host, port: r.Port}
+	sessionCaches.Lock()
+	defer sessionCaches.Unlock()
+	if c, ok := sessionCaches.scoped[k]; ok {
+		return c
+	}
+	inner := sessionCacheLocked(pool)
+	if len(sessionCaches.scoped) >= maxScopedCaches {
+		clear(sessionCaches.scoped)
+	}
+	c := scopedCache{inner: inner, scope: net.JoinHostPort(r.Host, strconv.Itoa(r.Port)) + "\x00"}
+	sessionCaches.scoped[k] = c
+	return c
+}
+
+func sessionCacheLocked(pool *x509.CertPool) tls.ClientSessionCache {
 	if c, ok := sessionCaches.byPool[pool]; ok {
 		return c
 	}
 	if len(sessionCaches.order) >= maxSessionCaches {
 		delete(sessionCaches.byPool, sessionCaches.order[0])
 		sessionCaches.order = sessionCaches.order[1:]
+		clear(sessionCaches.scoped) // some were views of the dropped cache
 	}
 	c := tls.NewLRUClientSessionCache(sessionCacheSize)
 	sessionCaches.byPool[pool] = c
@@ -44,15 +80,15 @@ func sessionCacheFor(pool *x509.CertPool) tls.ClientSessionCache {
 // withSessionCache gives cfg a shared session cache when the caller set none and
 // resumption cannot skip a check the caller asked for: a VerifyPeerCertificate callback
 // is not run on resumption, and client certificates would be bound to the old session.
-// Sessions are scoped to addr (host:port), as browsers scope them: crypto/tls keys its
+// Sessions are scoped to the route's host:port, as browsers scope them: crypto/tls keys its
 // cache by server name alone, and a session from 465 resumed on 587 would hide the
 // certificate 587 really serves, where a bad one must end negotiation.
-func withSessionCache(cfg *tls.Config, addr string) {
+func withSessionCache(cfg *tls.Config, r Route) {
 	if cfg.ClientSessionCache != nil || cfg.SessionTicketsDisabled ||
 		cfg.VerifyPeerCertificate != nil || len(cfg.Certificates) > 0 || cfg.GetClientCertificate != nil {
 		return
 	}
-	cfg.ClientSessionCache = scopedCache{inner: sessionCacheFor(cfg.RootCAs), scope: addr + "\x00"}
+	cfg.ClientSessionCache = scopedCacheFor(cfg.RootCAs, r)
 }
 
 // scopedCache prefixes every session key with its scope.

@@ -107,7 +107,7 @@ func (r *race) headStart(l *leg) time.Duration {
 	if l.state == shaking {
 		return handshakeStagger(l.a.connect, l.a.route.Security)
 	}
-	c, ok := r.known[l.a.route.Host]
+	c, ok := r.known.get(l.a.route.Host)
 	if !ok {
 		return defaultStagger
 	}

@@ -112,12 +112,29 @@ func TestHeadStartFollowsWhatIsKnown(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			r := &race{n: &negotiation{cfg: &Config{Stagger: tc.fixed}}, known: tc.known}
-			if r.known == nil {
-				r.known = map[string]time.Duration{}
+			r := &race{n: &negotiation{cfg: &Config{Stagger: tc.fixed}}}
+			for host, d := range tc.known {
+				r.known.set(host, d)
 			}
 			l := &leg{a: &attempt{route: tc.route, connect: tc.connect}, state: tc.state}
 			assert.Equal(t, tc.want, r.headStart(l))
 		})
 	}
+}
+
+// TestHostTimes: past its inline room the race's connect-time table still finds every
+// host, and a second connect time replaces the first.
+func TestHostTimes(t *testing.T) {
+	var h hostTimes
+	for i, host := range []string{"a.test", "b.test", "c.test"} {
+		h.set(host, time.Duration(i+1)*time.Millisecond)
+	}
+	h.set("a.test", 9*time.Millisecond)
+	for host, want := range map[string]time.Duration{"a.test": 9 * time.Millisecond, "b.test": 2 * time.Millisecond, "c.test": 3 * time.Millisecond} {
+		got, ok := h.get(host)
+		assert.True(t, ok, host)
+		assert.Equal(t, want, got, host)
+	}
+	_, ok := h.get("d.test")
+	assert.False(t, ok)
 }

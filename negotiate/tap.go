@@ -23,6 +23,7 @@ type tapConn struct {
 	exceeded bool         // a read was refused for the cap: nothing read since can be trusted
 
 	onGoAhead func() // called when a well-formed 220 to STARTTLS has been read
+	quick     quickAcker
 
 	keepGreeting bool   // keep the first plaintext line, for Trace.Greeting
 	greeting     []byte // the first line, without its line ending, at most maxReplyLine
@@ -61,7 +62,7 @@ func tampered(cause error) error {
 }
 
 func newTap(c net.Conn, implicitTLS bool) *tapConn {
-	t := &tapConn{Conn: c, budget: maxNegotiationBytes}
+	t := &tapConn{Conn: c, budget: maxNegotiationBytes, quick: newQuickAcker(c)}
 	if implicitTLS {
 		t.phase = phaseEncrypted
 	}
@@ -90,7 +91,7 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	}
 	n, err := t.Conn.Read(p)
 	t.budget -= n
-	quickAck(t.Conn)
+	t.quick.ack()
 	if t.violated = t.watch(p[:n]); t.violated != nil {
 		return 0, t.violated // the bytes never reach net/smtp
 	}

@@ -38,7 +38,8 @@ type attempt struct {
 	tlsUp   bool         // the TLS handshake has completed and verified
 	trips   atomic.Int32 // round trips still needed to be ready; read by the coordinator
 	err     error
-	conn    *conn // non-nil when ready
+	conn    *conn // non-nil when ready; points at held
+	held    conn  // what conn points at, in the attempt's own allocation
 	n       *negotiation
 }
 
@@ -164,7 +165,6 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 		return c, tampered(errPipelined)
 	}
 	tap.onGoAhead = func() { a.reach(stageTLS) }
-	var verified tls.ConnectionState
 	inner := tlsConfig.VerifyConnection
 	tlsConfig.VerifyConnection = func(cs tls.ConnectionState) error {
 		if inner != nil {
@@ -172,7 +172,7 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 				return err
 			}
 		}
-		verified, a.tlsUp = cs, true
+		a.tlsUp = true
 		a.reach(stageEHLO)
 		return nil
 	}
@@ -190,7 +190,10 @@ func (n *negotiation) secure(ctx context.Context, a *attempt, tap *tapConn) (*sm
 		n.cfg.Trace.tls(a.route, cs, err)
 		return c, classifyTLS(err)
 	}
-	n.cfg.Trace.tls(a.route, verified, nil)
+	if n.cfg.Trace != nil && n.cfg.Trace.TLS != nil {
+		cs, _ := c.TLSConnectionState() // the state VerifyConnection saw, and the same chains
+		n.cfg.Trace.tls(a.route, cs, nil)
+	}
 	if err != nil {
 		return c, classifyReply(err, "EHLO over TLS")
 	}
@@ -206,7 +209,8 @@ func (n *negotiation) ready(a *attempt, c *smtp.Client, tap *tapConn) error {
 	if len(cs.VerifiedChains) == 0 {
 		return &routeError{kind: ErrCertificate, detail: "TLS is up but no verified chain", final: true}
 	}
-	a.conn = &conn{client: c, tap: tap, tls: cs, offered: offeredMechanisms(c)}
+	a.held = conn{client: c, tap: tap, tls: cs, offered: offeredMechanisms(c)}
+	a.conn = &a.held
 	creds := n.cfg.Credentials
 	if creds == nil {
 		return nil
@@ -228,22 +232,38 @@ func (n *negotiation) ready(a *attempt, c *smtp.Client, tap *tapConn) error {
 // A replyTracker under textproto's reader keeps why the EHLO failed (net/smtp forgets
 // it when it tries HELO), so a 421, a 5xx, a timeout or an oversized reply each get
 // their own error with the cause reachable. Both are gone when hello returns: nothing
-// of the negotiation stays in the client's reader or writer.
+// of the negotiation stays in the client's reader or writer. w is the conn the client
+// was made on; its own buffers are pointed at the guard and the tracker and back (net/smtp
+// flushes every command, so the writer is empty), unless the greeting left bytes
+// buffered: then the tracker reads them through a reader of its own.
 func (n *negotiation) hello(c *smtp.Client, a *attempt, w net.Conn, overTLS bool) error {
 	what := "EHLO"
 	if overTLS {
 		what = "EHLO over TLS"
 	}
 	origW, origR := c.Text.Writer.W, c.Text.Reader.R
-	guard := &heloGuard{w: w}
-	c.Text.Writer.W = bufio.NewWriter(guard)
-	tracker := &replyTracker{r: origR}
-	c.Text.Reader.R = bufio.NewReader(tracker)
+	watch := &struct { // one allocation for both
+		guard   heloGuard
+		tracker replyTracker
+	}{guard: heloGuard{w: w}}
+	guard, tracker := &watch.guard, &watch.tracker
+	origW.Reset(guard)
+	reuse := origR.Buffered() == 0
+	if reuse {
+		tracker.r = w
+		origR.Reset(tracker)
+	} else {
+		tracker.r = origR
+		c.Text.Reader.R = bufio.NewReader(tracker)
+	}
 	defer func() {
-		c.Text.Writer.W = origW
-		// Nothing read ahead: drop the tracker. Otherwise keep its buffer, so no byte
-		// is lost (the STARTTLS check sees them).
+		origW.Reset(w)
+		// Nothing read ahead: drop the tracker. Otherwise keep it and its buffer, so no
+		// byte is lost (the STARTTLS check sees them).
 		if c.Text.Reader.R.Buffered() == 0 {
+			if reuse {
+				origR.Reset(w)
+			}
 			c.Text.Reader.R = origR
 		}
 	}()

@@ -4,7 +4,9 @@
 // and one-way latency. It prints markdown. Run from internal/bench:
 //
 //	go run . -runs 20 -latency 0,5,25
-//	go run . -pool 2000    # messages/s: smtpport.Pool against a hand-written loop
+//	go run . -pool 2000             # messages/s: smtpport.Pool against a hand-written loop
+//	go run . -postfix -runs 30      # cold and warm Dials against internal/testenv's Postfix
+//	go run . -pool 2000 -postfix    # throughput against it, smtp-source as the ceiling
 //
 // It is a nested module so that go-mail never enters smtpport's dependencies.
 package main
@@ -17,6 +19,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -44,7 +47,7 @@ func main() {
 	serveMode := flag.Bool("serve", false, "run the test server (internal: the benchmark starts itself with it)")
 	servePipelining := flag.Bool("serve-pipelining", false, "with -serve: offer PIPELINING (internal)")
 	pipelining := flag.String("pipelining", "both", "with -pool: the in-process server offers PIPELINING: on, off or both (two tables)")
-	postfix := flag.Bool("postfix", false, "with -pool: send to the real Postfix of internal/testenv instead (run under flock /tmp/testenv.lock), with smtp-source as the ceiling")
+	postfix := flag.Bool("postfix", false, "against the real Postfix of internal/testenv (run under flock /tmp/testenv.lock): cold and warm Dials, or with -pool throughput with smtp-source as the ceiling")
 	runs := flag.Int("runs", 20, "Dials per client and scenario")
 	latencies := flag.String("latency", "0,5,25", "one-way latencies in ms, comma separated")
 	only := flag.String("scenario", "", "run only scenarios whose name contains this")
@@ -52,9 +55,10 @@ func main() {
 	poolMessages := flag.Int("pool", 0, "instead of Dials, measure pool throughput with this many messages per run")
 	poolRounds := flag.Int("pool-runs", 3, "runs per pool throughput cell")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the benchmark process here")
-	memProfile := flag.String("memprofile", "", "write an allocation profile of the benchmark process here, at exit")
+	memProfile := flag.String("memprofile", "", "write an allocation profile of the benchmark process here (every allocation sampled)")
 	poolConns := flag.String("pool-conns", "1,10", "with -pool: connection counts, comma separated")
 	poolOnly := flag.String("pool-only", "", "with -pool: run only the senders whose name contains this (for profiles)")
+	clientFilter := flag.String("client", "", "run only contenders whose name contains this (for profiles)")
 	flag.Parse()
 	if *cpuProfile != "" && !*serveMode {
 		f, err := os.Create(*cpuProfile)
@@ -66,17 +70,14 @@ func main() {
 		defer pprof.StopCPUProfile()
 	}
 	if *memProfile != "" && !*serveMode {
-		runtime.MemProfileRate = 512
-		defer func() {
-			f, err := os.Create(*memProfile)
-			if err == nil {
-				pprof.Lookup("allocs").WriteTo(f, 0)
-				f.Close()
-			}
-		}()
+		runtime.MemProfileRate = 1
+		defer writeHeapProfile(*memProfile)
 	}
 	if *fixed {
 		clients = append(clients, fixedStagger)
+	}
+	if *clientFilter != "" {
+		clients = slices.DeleteFunc(clients, func(c client) bool { return !strings.Contains(c.name, *clientFilter) })
 	}
 	if *serveMode {
 		if err := serve(*servePipelining); err != nil {
@@ -110,6 +111,13 @@ func main() {
 		}
 		return
 	}
+	if *postfix {
+		if err := runPostfix(*runs, *only); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		return
+	}
 	srv, err := startServer(false)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -117,7 +125,7 @@ func main() {
 	}
 	defer srv.stop()
 
-	header(*runs)
+	header(*runs, inProcessServer)
 	var all []result
 	for _, lat := range lats {
 		var rs []result
@@ -128,6 +136,7 @@ func main() {
 			rs = append(rs, runScenario(srv, sc, lat, *runs)...)
 		}
 		table(lat, rs)
+		coldWarm(rs)
 		all = append(all, rs...)
 	}
 	targets(all)
@@ -138,7 +147,7 @@ func main() {
 // in-process server with and/or without PIPELINING.
 func poolMode(messages, rounds int, conns []int, only string, postfix bool, pipelining string) error {
 	if postfix {
-		tg, env, err := postfixTarget()
+		tg, env, err := postfixPoolTarget()
 		if err != nil {
 			return err
 		}
@@ -177,6 +186,15 @@ func poolMode(messages, rounds int, conns []int, only string, postfix bool, pipe
 	return nil
 }
 
+// dialTarget is a server the Dial contenders dial: the in-process one (remote) or real
+// Postfix.
+type dialTarget interface {
+	// scenarioDialer maps the route addresses to the server and applies sc's blocks.
+	scenarioDialer(sc scenario) *netsim.Dialer
+	// seriesEnv is what a contender needs to dial through d.
+	seriesEnv(sc scenario, d netsim.ContextDialer) seriesEnv
+}
+
 // result is one client's figures for one scenario at one latency.
 type result struct {
 	sc      scenario
@@ -188,17 +206,18 @@ type result struct {
 // runScenario measures every client on sc: one warm-up Dial each (it fills route memory
 // and session caches; a slow one counts as the first sample), then the runs interleaved
 // client by client so the machine's load falls on all alike.
-func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result {
+func runScenario(srv dialTarget, sc scenario, lat time.Duration, runs int) []result {
 	type state struct {
 		series
 		samples        []sample
 		mallocs, bytes uint64
+		cpu            time.Duration
 		slow, skip     bool
 	}
 	states := make([]*state, len(clients))
 	for i, c := range clients {
 		d := srv.scenarioDialer(sc)
-		dial := c.newSeries(seriesEnv{sc: sc, dialer: netsim.WithLatency(d, lat), tls: srv.tlsConfig()})
+		dial := c.newSeries(srv.seriesEnv(sc, netsim.WithLatency(d, lat)))
 		states[i] = &state{series: series{dial: dial, dialer: d}, skip: dial == nil}
 	}
 	for _, st := range states {
@@ -209,7 +228,7 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 		if s.elapsed > slowAfter {
 			st.slow = true
 			st.samples = append(st.samples, s)
-			st.mallocs, st.bytes = m, b
+			st.mallocs, st.bytes, st.cpu = m, b, s.cpu
 		}
 	}
 	for range runs {
@@ -221,6 +240,7 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 			st.samples = append(st.samples, s)
 			st.mallocs += m
 			st.bytes += b
+			st.cpu += s.cpu
 		}
 	}
 	// Slow series: the remaining runs at once.
@@ -231,12 +251,14 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 		}
 		var ms0, ms1 runtime.MemStats
 		runtime.ReadMemStats(&ms0)
+		cpu0 := cpuTime()
 		dials0 := st.dialer.TotalDials()
 		out := make([]sample, runs-1)
 		for i := range out {
 			wg.Go(func() { out[i] = timed(st.series, sc.timeout) })
 		}
 		wg.Wait()
+		st.cpu += cpuTime() - cpu0
 		runtime.ReadMemStats(&ms1)
 		// Overlapping Dials see each other's connections: share the batch's out evenly.
 		dials := st.dialer.TotalDials() - dials0
@@ -252,8 +274,11 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 		r := result{sc: sc, latency: lat, client: clients[i].name}
 		if st.skip {
 			r.skipped = "no route memory; same as 587 blackholed"
+			if sc.noGoMail {
+				r.skipped = "left out: waits its own 15 s on the blackholed 587, then fails"
+			}
 		} else {
-			r.figures = summarise(st.samples, st.mallocs, st.bytes)
+			r.figures = summarise(st.samples, st.mallocs, st.bytes, st.cpu)
 			r.concurrent = st.slow
 		}
 		out = append(out, r)
@@ -261,11 +286,14 @@ func runScenario(srv *remote, sc scenario, lat time.Duration, runs int) []result
 	return out
 }
 
-// measure is one timed Dial with the allocations made while it ran.
+// measure is one timed Dial with the allocations made and the CPU time the process
+// used (user + system, getrusage) while it ran. The server is another process.
 func measure(s series, timeout time.Duration) (sample, uint64, uint64) {
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
+	cpu0 := cpuTime()
 	smp := timed(s, timeout)
+	smp.cpu = cpuTime() - cpu0
 	runtime.ReadMemStats(&ms1)
 	return smp, ms1.Mallocs - ms0.Mallocs, ms1.TotalAlloc - ms0.TotalAlloc
 }
@@ -277,10 +305,23 @@ func timed(s series, timeout time.Duration) sample {
 	defer cancel()
 	before := s.dialer.TotalDials()
 	start := time.Now()
-	closer, err := s.dial(ctx)
+	d, err := s.dial(ctx)
 	elapsed := time.Since(start)
+	resumed := false
 	if err == nil {
-		closer()
+		resumed = d.resumed
+		d.close()
 	}
-	return sample{elapsed: elapsed, err: err, dials: s.dialer.TotalDials() - before}
+	return sample{elapsed: elapsed, err: err, dials: s.dialer.TotalDials() - before, resumed: resumed}
+}
+
+func writeHeapProfile(path string) {
+	f, err := os.Create(path)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return
+	}
+	defer f.Close()
+	runtime.GC() // the profile counts allocations up to the last completed GC
+	pprof.Lookup("allocs").WriteTo(f, 0)
 }

@@ -4,17 +4,21 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
 
-func header(runs int) {
+// inProcessServer describes the in-process server for the header.
+const inProcessServer = "internal/smtptest in a child process (TLS 1.3, ECDSA P-256, PLAIN); latency: internal/netsim, one way, each direction"
+
+func header(runs int, server string) {
 	fmt.Printf("# smtpport benchmark\n\n")
 	fmt.Printf("- command: `cd internal/bench && go run . %s`\n", strings.Join(os.Args[1:], " "))
 	fmt.Printf("- date: %s\n", time.Now().UTC().Format(time.RFC3339))
 	fmt.Printf("- machine: %s, %d CPUs, GOMAXPROCS %d, %s %s/%s, load average %s\n",
 		cpuModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), runtime.Version(), runtime.GOOS, runtime.GOARCH, loadAverage())
-	fmt.Printf("- server: internal/smtptest in a child process (TLS 1.3, ECDSA P-256, PLAIN); latency: internal/netsim, one way, each direction\n")
+	fmt.Printf("- server: %s\n", server)
 	fmt.Printf("- %d Dials per cell after one warm-up Dial; time = start of Dial to authenticated client; cells whose first Dial took over %s ran their other Dials concurrently (marked ‖)\n\n", runs, slowAfter)
 }
 
@@ -46,12 +50,12 @@ func loadAverage() string {
 // table prints one latency's results and fills in the ratios.
 func table(lat time.Duration, rs []result) {
 	fmt.Printf("## %d ms one way (RTT %d ms)\n\n", lat.Milliseconds(), 2*lat.Milliseconds())
-	fmt.Println("| scenario | client | ok | median | p90 | × oracle | × RTT floor | TCP conns/Dial | allocs/Dial | bytes/Dial | × oracle allocs |")
-	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|")
+	fmt.Println("| scenario | client | ok | median | p90 | × oracle | × RTT floor | TCP conns/Dial | resumed | CPU/Dial | allocs/Dial | bytes/Dial | × oracle allocs |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
 	for i := range rs {
 		r := &rs[i]
 		if r.skipped != "" {
-			fmt.Printf("| %s | %s | – | – | – | – | – | – | – | – | – (%s) |\n", r.sc.name, r.client, r.skipped)
+			fmt.Printf("| %s | %s | – | – | – | – | – | – | – | – | – | – | – (%s) |\n", r.sc.name, r.client, r.skipped)
 			continue
 		}
 		o := oracleOf(rs, r.sc.name)
@@ -74,8 +78,8 @@ func table(lat time.Duration, rs []result) {
 		if r.firstErr != "" {
 			ok += fmt.Sprintf(" (%s)", shorten(r.firstErr))
 		}
-		fmt.Printf("| %s | %s | %s | %s | %s | %.2f | %s | %.1f | %.0f | %.0f | %.2f |\n",
-			r.sc.name, r.client, ok, ms(r.median)+conc, ms(r.p90), r.oracleRatio, floor, r.conns, r.allocs, r.bytes, r.allocRatio)
+		fmt.Printf("| %s | %s | %s | %s | %s | %.2f | %s | %.1f | %d/%d | %s | %.0f | %.0f | %.2f |\n",
+			r.sc.name, r.client, ok, ms(r.median)+conc, ms(r.p90), r.oracleRatio, floor, r.conns, r.resumed, r.ok, ms(r.cpu), r.allocs, r.bytes, r.allocRatio)
 	}
 	fmt.Println()
 	if lat > 0 {
@@ -85,12 +89,80 @@ func table(lat time.Duration, rs []result) {
 }
 
 func oracleOf(rs []result, scenario string) *result {
+	return byName(rs, scenario, nameOracle)
+}
+
+// byName finds one client's result for one scenario.
+func byName(rs []result, scenario, client string) *result {
 	for i := range rs {
-		if rs[i].sc.name == scenario && strings.HasPrefix(rs[i].client, "oracle (") {
+		if rs[i].sc.name == scenario && rs[i].client == client {
 			return &rs[i]
 		}
 	}
 	return nil
+}
+
+// likeForLike pairs each smtpport row with the oracle that does the same TLS work: cold
+// (full handshake) with the quick-ACK oracle, since smtpport quick-ACKs too, and with the
+// plain oracle and go-mail, which do not; warm (resumed) with the resuming oracles.
+var likeForLike = []struct{ client, yardstick string }{
+	{nameCold, nameOracleQuick},
+	{nameCold, nameOracle},
+	{nameCold, "go-mail " + goMailVersion + ", cold"},
+	{nameWarm, nameOracleResumed},
+	{nameWarm, nameOracleBoth},
+}
+
+// coldWarm prints, per scenario that has the rows, time, CPU and allocations of each
+// smtpport row over its like-for-like yardstick.
+func coldWarm(rs []result) {
+	var scs []string
+	for _, r := range rs {
+		if !slices.Contains(scs, r.sc.name) {
+			scs = append(scs, r.sc.name)
+		}
+	}
+	fmt.Println("Cold beside cold, warm beside warm (ratios are smtpport over the yardstick; medians for time, means for CPU and allocations):")
+	fmt.Println()
+	fmt.Println("| scenario | smtpport | yardstick | time | × time | CPU/Dial | × CPU | allocs/Dial | × allocs |")
+	fmt.Println("|---|---|---|---|---|---|---|---|---|")
+	for _, sc := range scs {
+		for _, p := range likeForLike {
+			d, y := byName(rs, sc, p.client), byName(rs, sc, p.yardstick)
+			if d == nil || y == nil || d.skipped != "" || y.skipped != "" || y.median == 0 {
+				continue
+			}
+			fmt.Printf("| %s | %s | %s | %s vs %s | %.2f | %s vs %s | %.2f | %.0f vs %.0f | %.3f |\n",
+				sc, shortName(d.client)+failed(d), shortName(y.client)+failed(y), ms(d.median), ms(y.median), ratio(d.median, y.median),
+				ms(d.cpu), ms(y.cpu), ratio(d.cpu, y.cpu), d.allocs, y.allocs, d.allocs/y.allocs)
+		}
+	}
+	fmt.Println()
+}
+
+// failed marks a row some of whose Dials failed.
+func failed(r *result) string {
+	if r.ok == r.runs {
+		return ""
+	}
+	return fmt.Sprintf(" (**%d/%d ok**)", r.ok, r.runs)
+}
+
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+// shortName is a contender's name up to its first parenthesis or comma detail.
+func shortName(s string) string {
+	if i := strings.Index(s, " ("); i > 0 {
+		if j := strings.Index(s[i:], ")"); j > 0 {
+			return s[:i] + s[i+j+1:]
+		}
+	}
+	return s
 }
 
 func ms(d time.Duration) string {

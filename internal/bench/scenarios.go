@@ -15,6 +15,10 @@ type scenario struct {
 	oracle  negotiate.Route
 	timeout time.Duration
 	memory  bool // second Dial with route memory (the first, unmeasured, fills it)
+	pinned  bool // smtpport and go-mail are told the oracle's route too (Postfix per-port rows)
+	// noGoMail leaves go-mail out; blockDrop is a Postfix port testenv.sh drops for the run.
+	noGoMail  bool
+	blockDrop int
 }
 
 var (

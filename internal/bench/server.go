@@ -129,6 +129,11 @@ func (r *remote) dialer(block map[int]netsim.Behaviour) *netsim.Dialer {
 	return d
 }
 
+// seriesEnv: the in-process server's CA, user and host.
+func (r *remote) seriesEnv(sc scenario, d netsim.ContextDialer) seriesEnv {
+	return seriesEnv{sc: sc, dialer: d, tls: r.tlsConfig(), host: serverHost, user: benchUser, pass: benchPass}
+}
+
 // tlsConfig trusts the server's CA; a fresh one per client, without a session cache.
 func (r *remote) tlsConfig() *tls.Config {
 	return &tls.Config{RootCAs: r.pool, ServerName: serverHost}

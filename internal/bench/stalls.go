@@ -69,7 +69,7 @@ func stallTargets(all []result) {
 	var rows []string
 	for i := range all {
 		d := &all[i]
-		if _, ok := stallPort[d.sc.name]; !ok || d.client != "smtpport.Dial" {
+		if _, ok := stallPort[d.sc.name]; !ok || d.client != nameWarm {
 			continue
 		}
 		o, g := stallPeer(all, d, "oracle ("), stallPeer(all, d, "go-mail")

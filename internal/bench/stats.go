@@ -11,6 +11,8 @@ type sample struct {
 	elapsed time.Duration
 	err     error
 	dials   int
+	resumed bool          // the client's TLS session was resumed
+	cpu     time.Duration // process CPU (user + system) during the Dial and its Close
 }
 
 // figures summarise one series.
@@ -19,9 +21,11 @@ type figures struct {
 	median, p90 time.Duration
 	conns       float64 // TCP connections opened per Dial
 	maxConns    int
-	allocs      float64 // per Dial
-	bytes       float64 // per Dial
-	concurrent  bool    // runs overlapped (slow series)
+	allocs      float64       // per Dial
+	bytes       float64       // per Dial
+	cpu         time.Duration // mean CPU per Dial
+	resumed     int           // Dials whose TLS session was resumed
+	concurrent  bool          // runs overlapped (slow series)
 	firstErr    string
 	skipped     string
 	floorRatio  float64 // median / (round trips x RTT), when the scenario works and latency > 0
@@ -29,7 +33,7 @@ type figures struct {
 	allocRatio  float64 // allocs / oracle allocs
 }
 
-func summarise(samples []sample, mallocs, bytes uint64) figures {
+func summarise(samples []sample, mallocs, bytes uint64, cpu time.Duration) figures {
 	f := figures{runs: len(samples)}
 	times := make([]time.Duration, len(samples))
 	total := 0
@@ -37,6 +41,9 @@ func summarise(samples []sample, mallocs, bytes uint64) figures {
 		times[i] = s.elapsed
 		total += s.dials
 		f.maxConns = max(f.maxConns, s.dials)
+		if s.resumed {
+			f.resumed++
+		}
 		if s.err == nil {
 			f.ok++
 		} else if f.firstErr == "" {
@@ -50,6 +57,7 @@ func summarise(samples []sample, mallocs, bytes uint64) figures {
 	f.conns = float64(total) / n
 	f.allocs = float64(mallocs) / n
 	f.bytes = float64(bytes) / n
+	f.cpu = time.Duration(float64(cpu) / n)
 	return f
 }
 

@@ -11,11 +11,15 @@ import (
 // of A-Z, 0-9, '-', '_'), upper case, once each, so nothing odd a server puts there
 // reaches a Credentials implementation or a message.
 func Parse(params string) []string {
-	var out []string
-	for _, f := range strings.Fields(strings.ToUpper(params)) {
+	fields := strings.Fields(strings.ToUpper(params))
+	out := fields[:0] // filtered in place: Fields' slice is ours
+	for _, f := range fields {
 		if Valid(f) && !slices.Contains(out, f) {
 			out = append(out, f)
 		}
+	}
+	if len(out) == 0 {
+		return nil
 	}
 	return out
 }
