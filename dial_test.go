@@ -374,11 +374,13 @@ func TestReadyRouteWaitsForConnectedPreferredRoute(t *testing.T) {
 }
 
 // TestReadyRouteDoesNotWaitForDialingRoute: 587 is stuck in connect; a ready 465 wins
-// without waiting for it, and 587's dial is abandoned.
+// without waiting for it, and 587's dial is abandoned. Only the two routes race: with
+// 2525 as well, a loaded machine could finish 2525 first after the 1 ms stagger.
 func TestReadyRouteDoesNotWaitForDialingRoute(t *testing.T) {
 	e := newEnv(t, smtptest.Config{})
 	e.dialer.Set(e.srv.RouteAddr(587), netsim.Blackhole)
-	res, err := e.negotiate(t, testContext(t), smtpport.WithStagger(time.Millisecond))
+	res, err := e.negotiate(t, testContext(t), smtpport.WithStagger(time.Millisecond),
+		smtpport.WithRoutes(e.srv.Route(587), e.srv.Route(465)))
 	require.NoError(t, err)
 	assert.Equal(t, 465, res.Route.Port)
 	assert.Equal(t, negotiate.Stage("dial"), res.Attempts[0].Stage)
