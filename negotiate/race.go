@@ -134,13 +134,23 @@ type race struct {
 	events chan event
 	ended  int // legs whose final event has arrived
 	wg     sync.WaitGroup
+	// takeover starts a coordinating goroutine when the first route, walked on the
+	// caller's goroutine, outlasts its head start; that goroutine's outcome comes back on
+	// handover. Both are nil with a single route.
+	takeover *time.Timer
+	handover chan outcome
 }
 
-// run is the coordinator. The next route starts when the latest one has had its head start
-// (adaptive; see headStart) or at once when a route fails. The winner is the most
-// preferred ready route, once no more preferred route is still handshaking within its
-// grace. Every loser is cancelled, its goroutine has ended and its connection is closed
-// before run returns. No route is started once one is ready.
+// outcome is what a coordinator returns.
+type outcome struct {
+	res *Result
+	err error
+}
+
+// run negotiates. The first route is walked on the caller's goroutine: a Dial whose
+// first route is ready within its head start (the common case) costs no goroutine, no
+// channel wakeup and no cross-thread handshake. If the head start passes first, a
+// coordinating goroutine takes the race over (takeover) while the walk goes on.
 func (n *negotiation) run(parent context.Context) (*Result, error) {
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
@@ -160,16 +170,62 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 		r.known.set(memo.Route.Host, memo.Connect)
 	}
 	r.due = r.begin
-	r.timer = time.NewTimer(0)
-	defer r.timer.Stop()
 	if n.probe {
+		r.timer = time.NewTimer(0)
+		defer r.timer.Stop()
 		return n.runProbe(r)
 	}
+	if expired(ctx) {
+		return nil, n.failure(r.records()) // nothing started
+	}
+	return r.walkFirst()
+}
 
+// walkFirst walks the first route on the caller's goroutine, then coordinates the rest
+// of the race here, unless the head start passed during the walk: then the goroutine
+// that took over decides, and its outcome is returned.
+func (r *race) walkFirst() (*Result, error) {
+	l, actx, timeout := r.begin1()
+	if r.start < len(r.legs) {
+		r.handover = make(chan outcome, 1)
+		r.takeover = time.AfterFunc(time.Until(r.due), func() {
+			res, err := r.n.coordinate(r)
+			r.handover <- outcome{res, err}
+		})
+	}
+	up := func() {
+		r.events <- event{leg: l, up: true}
+		if r.takeover != nil && r.takeover.Stop() {
+			// Not taken over yet: a connected route gets its handshake's time, as apply
+			// sets for the coordinator (which reads this event when it runs).
+			r.takeover.Reset(time.Until(l.a.start.Add(r.headStartUp(l))))
+		}
+	}
+	r.wg.Add(1) // a coordinator that took over waits for this walk, as for any leg
+	r.runLeg(l, actx, timeout, up)
+	r.wg.Done()
+	if r.takeover == nil || r.takeover.Stop() {
+		return r.n.coordinate(r)
+	}
+	o := <-r.handover
+	return o.res, o.err
+}
+
+// coordinate decides the race from the events of its legs. The next route starts when
+// the latest one has had its head start (adaptive; see headStart) or at once when a
+// route fails. The winner is the most preferred ready route, once no more preferred route
+// is still handshaking within its grace. Every loser is cancelled, its goroutine has
+// ended and its connection is closed before coordinate returns. No route is started once
+// one is ready.
+func (n *negotiation) coordinate(r *race) (*Result, error) {
+	r.timer = time.NewTimer(time.Until(r.due))
+	defer r.timer.Stop()
 	for {
 		select {
 		case <-r.timer.C:
-			if !time.Now().Before(r.due) {
+			// An event already sent (a route ready or failed) is read before anything
+			// starts; the timer is armed again below.
+			if len(r.events) == 0 && !time.Now().Before(r.due) {
 				r.startNext()
 			}
 		case ev := <-r.events:
@@ -177,7 +233,7 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 				r.abandon(nil, ErrAbandoned)
 				return nil, n.failure(r.records())
 			}
-		case <-ctx.Done():
+		case <-r.ctx.Done():
 			r.abandon(nil, nil)
 			return nil, n.failure(r.records())
 		}
@@ -264,36 +320,45 @@ func (r *race) startNext() {
 	r.launch()
 }
 
-// launch is the one place a route starts. The attempt context bounds the walk to ready;
-// the leg's goroutine sends two events at most and never blocks. In a probe, a ready
-// route says QUIT on its own once it has reported.
+// launch starts the next route on a goroutine of its own, which sends two events at most
+// and never blocks. In a probe, a ready route says QUIT on its own once it has reported.
 func (r *race) launch() {
+	l, actx, timeout := r.begin1()
+	r.wg.Go(func() {
+		r.runLeg(l, actx, timeout, func() { r.events <- event{leg: l, up: true} })
+	})
+}
+
+// begin1 is the one place a route starts: its attempt context bounds the walk to ready,
+// and the next route is due after its head start.
+func (r *race) begin1() (*leg, context.Context, time.Duration) {
 	l := r.legs[r.start]
 	r.start++
 	timeout := r.n.cfg.attemptTimeout()
 	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeoutCause(timeout))
 	l.cancel = cancel
+	l.a.start = time.Now()
+	r.due = l.a.start.Add(r.headStart(l))
+	return l, actx, timeout
+}
+
+// runLeg walks l's route and sends its final event; up sends the TCP-up one.
+func (r *race) runLeg(l *leg, actx context.Context, timeout time.Duration, up func()) {
 	a := l.a
-	a.start = time.Now()
-	r.due = a.start.Add(r.headStart(l))
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		r.n.walk(actx, a, func() { r.events <- event{leg: l, up: true} })
-		if a.err != nil && expired(actx) {
-			a.err = contextError(a.err, timeoutCause(actx, r.ctx, timeout))
-		}
-		var done *conn
-		if r.n.probe && a.conn != nil {
-			a.reach(stageReady)
-			done, a.conn = a.conn, nil
-		}
-		a.end = time.Now()
-		r.events <- event{leg: l}
-		if done != nil {
-			quit(r.ctx, done.client, done.tap)
-		}
-	}()
+	r.n.walk(actx, a, up)
+	if a.err != nil && expired(actx) {
+		a.err = contextError(a.err, timeoutCause(actx, r.ctx, timeout))
+	}
+	var done *conn
+	if r.n.probe && a.conn != nil {
+		a.reach(stageReady)
+		done, a.conn = a.conn, nil
+	}
+	a.end = time.Now()
+	r.events <- event{leg: l}
+	if done != nil {
+		quit(r.ctx, done.client, done.tap)
+	}
 }
 
 // apply records an event and returns the leg when it failed.

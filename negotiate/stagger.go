@@ -105,11 +105,20 @@ func (r *race) headStart(l *leg) time.Duration {
 		return s
 	}
 	if l.state == shaking {
-		return handshakeStagger(l.a.connect, l.a.route.Security)
+		return r.headStartUp(l)
 	}
 	c, ok := r.known.get(l.a.route.Host)
 	if !ok {
 		return defaultStagger
 	}
 	return adaptiveStagger(c)
+}
+
+// headStartUp is l's head start once its TCP is up: Config.Stagger when set, else its
+// handshake's time.
+func (r *race) headStartUp(l *leg) time.Duration {
+	if s := r.n.cfg.Stagger; s > 0 {
+		return s
+	}
+	return handshakeStagger(l.a.connect, l.a.route.Security)
 }
