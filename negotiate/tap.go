@@ -24,6 +24,8 @@ type tapConn struct {
 
 	onGoAhead func() // called when a well-formed 220 to STARTTLS has been read
 	quick     quickAcker
+	readLast  bool // the last call was a Read that returned bytes: the client is waiting for more
+	acks      int  // quick-ACKs asked for (tests)
 
 	keepGreeting bool   // keep the first plaintext line, for Trace.Greeting
 	greeting     []byte // the first line, without its line ending, at most maxReplyLine
@@ -89,9 +91,16 @@ func (t *tapConn) Read(p []byte) (int, error) {
 	if len(p) > t.budget {
 		p = p[:t.budget]
 	}
+	if t.readLast {
+		// Bytes read and nothing sent since: the client waits for more, and their ACK
+		// would be delayed (see quickAcker). A read that a command follows needs none:
+		// the command carries the ACK.
+		t.quick.ack()
+		t.acks++
+	}
 	n, err := t.Conn.Read(p)
 	t.budget -= n
-	t.quick.ack()
+	t.readLast = n > 0
 	if t.violated = t.watch(p[:n]); t.violated != nil {
 		return 0, t.violated // the bytes never reach net/smtp
 	}
@@ -153,5 +162,6 @@ func (t *tapConn) Write(p []byte) (int, error) {
 		t.phase = phaseSTARTTLS
 		t.reply = replyScanner{}
 	}
+	t.readLast = false
 	return t.Conn.Write(p)
 }

@@ -116,3 +116,42 @@ func TestTapKeepsTheGreetingLine(t *testing.T) {
 	}
 	assert.Equal(t, "220 mail.example.test ESMTP", string(tap.greeting))
 }
+
+// TestTapQuickACKsOnlyWhileWaiting: the tap asks for a quick ACK before a read that
+// follows a read (the client waits with an ACK owed: the Nagle × delayed-ACK stall), and
+// never before a read that follows a write, whose command already carried the ACK.
+func TestTapQuickACKsOnlyWhileWaiting(t *testing.T) {
+	cases := []struct {
+		ops  string // r: a read that returns bytes, w: a write
+		acks int
+	}{
+		{"r", 0},
+		{"rr", 1},
+		{"rrr", 2},
+		{"rwr", 0},
+		{"wrwr", 0},
+		{"wrrwr", 1},
+		{"rrwrr", 2},
+	}
+	for _, tc := range cases {
+		t.Run(tc.ops, func(t *testing.T) {
+			src := &chunked{}
+			for range strings.Count(tc.ops, "r") {
+				src.chunks = append(src.chunks, []byte("250-x\r\n"))
+			}
+			tap := newTap(src, true)
+			buf := make([]byte, 64)
+			for _, op := range tc.ops {
+				if op == 'w' {
+					_, err := tap.Write([]byte("NOOP\r\n"))
+					assert.NoError(t, err)
+					continue
+				}
+				n, err := tap.Read(buf)
+				assert.NoError(t, err)
+				assert.Positive(t, n)
+			}
+			assert.Equal(t, tc.acks, tap.acks)
+		})
+	}
+}
