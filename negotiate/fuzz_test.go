@@ -296,7 +296,7 @@ func FuzzHandshake(f *testing.F) {
 		if implicit {
 			route.Port, route.Security = 465, ImplicitTLS
 		}
-		n := newNegotiation(context.Background(), &Config{
+		n := newNegotiation(context.Background(), Config{
 			Routes:    []Route{route},
 			LocalName: "client.example.test",
 			TLSConfig: &tls.Config{RootCAs: x509.NewCertPool()},

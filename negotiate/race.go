@@ -37,20 +37,22 @@ func Negotiate(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Probe {
 		cfg.Credentials, cfg.Memory = nil, nil
 	}
-	return newNegotiation(ctx, &cfg).run(ctx)
+	return newNegotiation(ctx, cfg).run(ctx)
 }
 
 type negotiation struct {
-	cfg   *Config
+	cfg   *Config // points at own
+	own   Config  // the caller's Config, copied: one allocation for both
 	log   func(msg string, args ...any)
 	debug bool // log is live; when false, skip building log arguments on the hot path
 	probe bool // Config.Probe: every route runs to its end and says QUIT
 }
 
-func newNegotiation(ctx context.Context, cfg *Config) *negotiation {
-	n := &negotiation{cfg: cfg, log: func(string, ...any) {}, probe: cfg.Probe}
-	if cfg.Logger != nil && cfg.Logger.Enabled(ctx, slog.LevelDebug) {
-		n.log = func(msg string, args ...any) { cfg.Logger.Debug(msg, args...) }
+func newNegotiation(ctx context.Context, cfg Config) *negotiation {
+	n := &negotiation{own: cfg, log: func(string, ...any) {}, probe: cfg.Probe}
+	n.cfg = &n.own
+	if l := cfg.Logger; l != nil && l.Enabled(ctx, slog.LevelDebug) {
+		n.log = func(msg string, args ...any) { l.Debug(msg, args...) }
 		n.debug = true
 	}
 	return n
@@ -135,25 +137,19 @@ type race struct {
 	ended  int // legs whose final event has arrived
 	wg     sync.WaitGroup
 	// takeover starts a coordinating goroutine when the first route, walked on the
-	// caller's goroutine, outlasts its head start; that goroutine's outcome comes back on
-	// handover. Both are nil with a single route.
+	// caller's goroutine, outlasts its head start (nil with a single route); the caller
+	// waits on took for that goroutine's outcome.
 	takeover *time.Timer
-	handover chan outcome
-}
-
-// outcome is what a coordinator returns.
-type outcome struct {
-	res *Result
-	err error
+	took     sync.WaitGroup
+	res      *Result
+	err      error
 }
 
 // run negotiates. The first route is walked on the caller's goroutine: a Dial whose
 // first route is ready within its head start (the common case) costs no goroutine, no
 // channel wakeup and no cross-thread handshake. If the head start passes first, a
 // coordinating goroutine takes the race over (takeover) while the walk goes on.
-func (n *negotiation) run(parent context.Context) (*Result, error) {
-	ctx, cancel := context.WithCancel(parent)
-	defer cancel()
+func (n *negotiation) run(ctx context.Context) (*Result, error) {
 	routes, memo, recalled := n.recall()
 	r := &race{n: n, ctx: ctx, memo: recalled, begin: time.Now(),
 		events: make(chan event, 2*len(routes))} // two sends per leg at most: never blocks
@@ -187,10 +183,10 @@ func (n *negotiation) run(parent context.Context) (*Result, error) {
 func (r *race) walkFirst() (*Result, error) {
 	l, actx, timeout := r.begin1()
 	if r.start < len(r.legs) {
-		r.handover = make(chan outcome, 1)
+		r.took.Add(1)
 		r.takeover = time.AfterFunc(time.Until(r.due), func() {
-			res, err := r.n.coordinate(r)
-			r.handover <- outcome{res, err}
+			defer r.took.Done()
+			r.res, r.err = r.n.coordinate(r)
 		})
 	}
 	up := func() {
@@ -205,10 +201,13 @@ func (r *race) walkFirst() (*Result, error) {
 	r.runLeg(l, actx, timeout, up)
 	r.wg.Done()
 	if r.takeover == nil || r.takeover.Stop() {
+		if r.takeover != nil {
+			r.took.Done() // it will not run
+		}
 		return r.n.coordinate(r)
 	}
-	o := <-r.handover
-	return o.res, o.err
+	r.took.Wait()
+	return r.res, r.err
 }
 
 // coordinate decides the race from the events of its legs. The next route starts when
@@ -217,14 +216,31 @@ func (r *race) walkFirst() (*Result, error) {
 // is still handshaking within its grace. Every loser is cancelled, its goroutine has
 // ended and its connection is closed before coordinate returns. No route is started once
 // one is ready.
+// Events already sent are read before the timer is armed, so a route that is ready
+// decides without one.
 func (n *negotiation) coordinate(r *race) (*Result, error) {
-	r.timer = time.NewTimer(time.Until(r.due))
-	defer r.timer.Stop()
+	defer func() {
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+	}()
 	for {
+		if w, wait := r.pick(time.Now()); w != nil {
+			return n.finish(r, w)
+		} else if r.lost() {
+			r.abandon(nil, ErrAbandoned)
+			return nil, n.failure(r.records())
+		} else if len(r.events) == 0 {
+			r.arm(wait)
+		}
+		var tick <-chan time.Time
+		if r.timer != nil {
+			tick = r.timer.C
+		}
 		select {
-		case <-r.timer.C:
+		case <-tick:
 			// An event already sent (a route ready or failed) is read before anything
-			// starts; the timer is armed again below.
+			// starts; the timer is armed again above.
 			if len(r.events) == 0 && !time.Now().Before(r.due) {
 				r.startNext()
 			}
@@ -236,14 +252,6 @@ func (n *negotiation) coordinate(r *race) (*Result, error) {
 		case <-r.ctx.Done():
 			r.abandon(nil, nil)
 			return nil, n.failure(r.records())
-		}
-		if w, wait := r.pick(time.Now()); w != nil {
-			return n.finish(r, w)
-		} else if r.lost() {
-			r.abandon(nil, ErrAbandoned)
-			return nil, n.failure(r.records())
-		} else {
-			r.arm(wait)
 		}
 	}
 }
@@ -430,11 +438,16 @@ func (r *race) arm(grace time.Time) {
 	if r.start < len(r.legs) && !r.anyReady() && (wake.IsZero() || r.due.Before(wake)) {
 		wake = r.due
 	}
-	if wake.IsZero() {
-		r.timer.Stop()
-		return
+	switch {
+	case wake.IsZero():
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+	case r.timer == nil:
+		r.timer = time.NewTimer(time.Until(wake))
+	default:
+		r.timer.Reset(time.Until(wake))
 	}
-	r.timer.Reset(time.Until(wake))
 }
 
 func (r *race) latest() *leg {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 )
 
 // sessionCacheSize is how many TLS sessions each trust anchor set keeps: a few hosts
@@ -57,7 +58,7 @@ func scopedCacheFor(pool *x509.CertPool, r Route) tls.ClientSessionCache {
 	if len(sessionCaches.scoped) >= maxScopedCaches {
 		clear(sessionCaches.scoped)
 	}
-	c := scopedCache{inner: inner, scope: net.JoinHostPort(r.Host, strconv.Itoa(r.Port)) + "\x00"}
+	c := &scopedCache{inner: inner, scope: net.JoinHostPort(r.Host, strconv.Itoa(r.Port)) + "\x00"}
 	sessionCaches.scoped[k] = c
 	return c
 }
@@ -91,16 +92,30 @@ func withSessionCache(cfg *tls.Config, r Route) {
 	cfg.ClientSessionCache = scopedCacheFor(cfg.RootCAs, r)
 }
 
-// scopedCache prefixes every session key with its scope.
+// scopedCache prefixes every session key with its scope. crypto/tls asks a route's view
+// for one key (its server name) Dial after Dial, so the last prefixed key is kept rather
+// than built on every Get and Put.
 type scopedCache struct {
 	inner tls.ClientSessionCache
 	scope string
+	last  atomic.Pointer[scopedKey]
 }
 
-func (c scopedCache) Get(key string) (*tls.ClientSessionState, bool) {
-	return c.inner.Get(c.scope + key)
+type scopedKey struct{ key, full string }
+
+func (c *scopedCache) full(key string) string {
+	if k := c.last.Load(); k != nil && k.key == key {
+		return k.full
+	}
+	k := &scopedKey{key: key, full: c.scope + key}
+	c.last.Store(k)
+	return k.full
 }
 
-func (c scopedCache) Put(key string, cs *tls.ClientSessionState) {
-	c.inner.Put(c.scope+key, cs)
+func (c *scopedCache) Get(key string) (*tls.ClientSessionState, bool) {
+	return c.inner.Get(c.full(key))
+}
+
+func (c *scopedCache) Put(key string, cs *tls.ClientSessionState) {
+	c.inner.Put(c.full(key), cs)
 }
