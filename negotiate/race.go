@@ -485,6 +485,11 @@ func (r *race) lost() bool {
 // for good); with a nil label (the caller's context ended) they keep the error their own
 // walk ended with, and ready ones get the context's.
 func (r *race) abandon(keep *leg, label error) {
+	r.settle(r.cancelAll(keep), label)
+}
+
+// cancelAll cancels every started leg but keep that has not failed, and returns them.
+func (r *race) cancelAll(keep *leg) []*leg {
 	var running []*leg
 	for _, l := range r.legs[:r.start] {
 		if l != keep && l.state != failed {
@@ -492,6 +497,11 @@ func (r *race) abandon(keep *leg, label error) {
 			l.cancel()
 		}
 	}
+	return running
+}
+
+// settle is the rest of abandon, for legs cancelled by cancelAll.
+func (r *race) settle(running []*leg, label error) {
 	r.wg.Wait()
 	close(r.events)
 	for ev := range r.events {
@@ -543,11 +553,15 @@ func (r *race) records() []Attempt {
 func (n *negotiation) finish(r *race, w *leg) (*Result, error) {
 	a := w.a
 	r.noteWait(w)
-	r.abandon(w, ErrAbandoned)
+	// The losers are cancelled now and waited for once AUTH is done: their unwinding
+	// (a connect being cancelled, a handshake cut off) does not delay the winner.
+	losers := r.cancelAll(w)
 	timeout := n.cfg.attemptTimeout()
 	actx, cancel := context.WithTimeoutCause(r.ctx, timeout, attemptTimeoutCause(timeout))
 	defer cancel()
-	if err := n.authenticate(actx, a); err != nil {
+	err := n.authenticate(actx, a)
+	r.settle(losers, ErrAbandoned)
+	if err != nil {
 		a.err = err
 		if expired(actx) {
 			a.err = contextError(err, timeoutCause(actx, r.ctx, timeout))
