@@ -15,6 +15,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -231,11 +232,13 @@ func runScenario(srv dialTarget, sc scenario, lat time.Duration, runs int) []res
 			st.mallocs, st.bytes, st.cpu = m, b, s.cpu
 		}
 	}
-	// Each round starts one contender further on, so that no contender always follows
-	// the same one (a 45 ms stalled Dial, a GC another contender's allocations set off).
-	for round := range runs {
-		for j := range states {
-			st := states[(round+j)%len(states)]
+	// Each round runs the contenders in a new order (the same on every run of the
+	// benchmark), so that none always follows the same one: a Dial right after a 45 ms
+	// stalled one pays for the idle machine waking up and the server ending that session.
+	shuffle := rand.New(rand.NewPCG(1, 2))
+	for range runs {
+		for _, j := range shuffle.Perm(len(states)) {
+			st := states[j]
 			if st.skip || st.slow {
 				continue
 			}
