@@ -184,7 +184,7 @@ func (r *race) walkFirst() (*Result, error) {
 	l, actx, timeout := r.begin1()
 	if r.start < len(r.legs) {
 		r.took.Add(1)
-		r.takeover = time.AfterFunc(time.Until(r.due), func() {
+		r.takeover = time.AfterFunc(time.Until(r.due)-timerSlack, func() {
 			defer r.took.Done()
 			r.res, r.err = r.n.coordinate(r)
 		})
@@ -194,7 +194,7 @@ func (r *race) walkFirst() (*Result, error) {
 		if r.takeover != nil && r.takeover.Stop() {
 			// Not taken over yet: a connected route gets its handshake's time, as apply
 			// sets for the coordinator (which reads this event when it runs).
-			r.takeover.Reset(time.Until(l.a.start.Add(r.headStartUp(l))))
+			r.takeover.Reset(time.Until(l.a.start.Add(r.headStartUp(l))) - timerSlack)
 		}
 	}
 	r.wg.Add(1) // a coordinator that took over waits for this walk, as for any leg
@@ -241,7 +241,7 @@ func (n *negotiation) coordinate(r *race) (*Result, error) {
 		case <-tick:
 			// An event already sent (a route ready or failed) is read before anything
 			// starts; the timer is armed again above.
-			if len(r.events) == 0 && !time.Now().Before(r.due) {
+			if len(r.events) == 0 && r.isDue(time.Now()) {
 				r.startNext()
 			}
 		case ev := <-r.events:
@@ -272,7 +272,7 @@ func (n *negotiation) runProbe(r *race) (*Result, error) {
 	for r.ended < r.start || r.start < len(r.legs) && decided == nil && stopped == nil {
 		select {
 		case <-r.timer.C:
-			if decided == nil && stopped == nil && !time.Now().Before(r.due) {
+			if decided == nil && stopped == nil && r.isDue(time.Now()) {
 				r.startNext()
 			}
 		case ev := <-r.events:
@@ -436,7 +436,7 @@ func (r *race) grace(l *leg) time.Duration {
 func (r *race) arm(grace time.Time) {
 	wake := grace
 	if r.start < len(r.legs) && !r.anyReady() && (wake.IsZero() || r.due.Before(wake)) {
-		wake = r.due
+		wake = r.due.Add(-timerSlack)
 	}
 	switch {
 	case wake.IsZero():
@@ -449,6 +449,9 @@ func (r *race) arm(grace time.Time) {
 		r.timer.Reset(time.Until(wake))
 	}
 }
+
+// isDue reports that the next route's head start has passed, to within timerSlack.
+func (r *race) isDue(now time.Time) bool { return !now.Add(timerSlack).Before(r.due) }
 
 func (r *race) latest() *leg {
 	if r.start == 0 {

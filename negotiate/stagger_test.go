@@ -138,3 +138,23 @@ func TestHostTimes(t *testing.T) {
 	_, ok := h.get("d.test")
 	assert.False(t, ok)
 }
+
+// TestIsDueWithinTimerSlack: the next route is due once less than timerSlack of its head
+// start is left (the timer that wakes the race is aimed that much early), never sooner.
+func TestIsDueWithinTimerSlack(t *testing.T) {
+	due := time.Unix(1000, 0)
+	r := &race{due: due}
+	for _, tc := range []struct {
+		before time.Duration // how long before due the check runs
+		want   bool
+	}{
+		{2 * timerSlack, false},
+		{timerSlack + time.Microsecond, false},
+		{timerSlack, true},
+		{timerSlack / 2, true},
+		{0, true},
+		{-time.Second, true},
+	} {
+		assert.Equal(t, tc.want, r.isDue(due.Add(-tc.before)), "%v before due", tc.before)
+	}
+}
