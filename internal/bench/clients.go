@@ -189,9 +189,9 @@ func oracle(env seriesEnv, d netsim.ContextDialer, cfg *tls.Config) dialFunc {
 	}
 }
 
-// quickAckDialer gives the oracle what smtpport does during negotiation: TCP_QUICKACK
-// set again after every read (quickack_linux.go), for the whole life of the connection
-// here, since the oracle has no handoff.
+// quickAckDialer gives the oracle the quick-ACK prototype: TCP_QUICKACK set again
+// after every read (quickack_linux.go), for the whole life of the connection, since the
+// oracle has no handoff. smtpport's engine sets it only before a read that follows a read.
 type quickAckDialer struct{ inner netsim.ContextDialer }
 
 func (d quickAckDialer) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {

@@ -5,8 +5,9 @@ import (
 	"syscall"
 )
 
-// quickAckConn sets TCP_QUICKACK after every read, as smtpport's engine does during
-// negotiation: Linux clears the flag on its own, so it is set again each time.
+// quickAckConn sets TCP_QUICKACK after every read, as the prototype did (smtpport's
+// engine now sets it only before a read that follows a read): Linux clears the flag on its
+// own, so it is set again each time.
 type quickAckConn struct {
 	net.Conn
 	raw syscall.RawConn
