@@ -9,7 +9,11 @@
 // start, or at once when a route fails. The head start is 250 ms (RFC 8305) while nothing
 // is known about the host; once a connect time is known it is twice that time for a
 // route still in connect, and the round trips a connected route still needs at that time,
-// half again as margin, for one whose TCP is up; never under 100 ms nor over 2 s.
+// half again as margin, for one whose TCP is up; never under 100 ms nor over 2 s. A
+// route starts within the last millisecond of its head start, not after it (Go's timers
+// wake up to a millisecond late, so the timer is aimed that much early). The first route
+// walks on the caller's goroutine; the race gets goroutines of its own only once that
+// route has outlasted its head start.
 //
 // Preference is bounded. A ready route never waits for a more preferred route still in
 // TCP connect. It waits for one whose TCP is up only for a grace: the round trips that

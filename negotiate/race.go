@@ -181,7 +181,7 @@ func (n *negotiation) run(ctx context.Context) (*Result, error) {
 // of the race here, unless the head start passed during the walk: then the goroutine
 // that took over decides, and its outcome is returned.
 func (r *race) walkFirst() (*Result, error) {
-	l, actx, timeout := r.begin1()
+	l, actx, timeout := r.startLeg()
 	if r.start < len(r.legs) {
 		r.took.Add(1)
 		r.takeover = time.AfterFunc(time.Until(r.due)-timerSlack, func() {
@@ -215,9 +215,8 @@ func (r *race) walkFirst() (*Result, error) {
 // route fails. The winner is the most preferred ready route, once no more preferred route
 // is still handshaking within its grace. Every loser is cancelled, its goroutine has
 // ended and its connection is closed before coordinate returns. No route is started once
-// one is ready.
-// Events already sent are read before the timer is armed, so a route that is ready
-// decides without one.
+// one is ready. Events already sent are read before the timer is armed, so a route that
+// is ready decides without one.
 func (n *negotiation) coordinate(r *race) (*Result, error) {
 	defer func() {
 		if r.timer != nil {
@@ -331,15 +330,15 @@ func (r *race) startNext() {
 // launch starts the next route on a goroutine of its own, which sends two events at most
 // and never blocks. In a probe, a ready route says QUIT on its own once it has reported.
 func (r *race) launch() {
-	l, actx, timeout := r.begin1()
+	l, actx, timeout := r.startLeg()
 	r.wg.Go(func() {
 		r.runLeg(l, actx, timeout, func() { r.events <- event{leg: l, up: true} })
 	})
 }
 
-// begin1 is the one place a route starts: its attempt context bounds the walk to ready,
+// startLeg is the one place a route starts: its attempt context bounds the walk to ready,
 // and the next route is due after its head start.
-func (r *race) begin1() (*leg, context.Context, time.Duration) {
+func (r *race) startLeg() (*leg, context.Context, time.Duration) {
 	l := r.legs[r.start]
 	r.start++
 	timeout := r.n.cfg.attemptTimeout()
