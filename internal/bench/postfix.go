@@ -143,8 +143,12 @@ func postfixTargets(rs []result) {
 		for _, p := range []struct {
 			d, y *result
 		}{{cold, q}, {warm, res}} {
-			x = ratio(p.d.cpu, p.y.cpu)
-			row(sc, "CPU ≤ 1.10× "+shortName(p.y.client)+" ("+shortName(p.d.client)+")", fmt.Sprintf("%.2f× (%s vs %s per Dial)", x, ms(p.d.cpu), ms(p.y.cpu)), x <= 1.10)
+			// The targets are medians; the mean, beside it, also carries the GC
+			// cycles that happen to land inside a Dial.
+			x = ratio(p.d.cpuMedian, p.y.cpuMedian)
+			row(sc, "CPU ≤ 1.10× "+shortName(p.y.client)+" ("+shortName(p.d.client)+")",
+				fmt.Sprintf("median %.2f× (%s vs %s per Dial); mean %.2f× (%s vs %s)", x, ms(p.d.cpuMedian), ms(p.y.cpuMedian),
+					ratio(p.d.cpu, p.y.cpu), ms(p.d.cpu), ms(p.y.cpu)), x <= 1.10)
 			x = p.d.allocs / p.y.allocs
 			row(sc, "allocs ≤ 1.10× "+shortName(p.y.client)+" ("+shortName(p.d.client)+")", fmt.Sprintf("%.3f× (%.1f vs %.1f per Dial)", x, p.d.allocs, p.y.allocs), x <= 1.10)
 		}

@@ -24,6 +24,7 @@ type figures struct {
 	allocs      float64       // per Dial
 	bytes       float64       // per Dial
 	cpu         time.Duration // mean CPU per Dial
+	cpuMedian   time.Duration // median CPU per Dial (0 when the Dials overlapped)
 	resumed     int           // Dials whose TLS session was resumed
 	concurrent  bool          // runs overlapped (slow series)
 	firstErr    string
@@ -58,6 +59,16 @@ func summarise(samples []sample, mallocs, bytes uint64, cpu time.Duration) figur
 	f.allocs = float64(mallocs) / n
 	f.bytes = float64(bytes) / n
 	f.cpu = time.Duration(float64(cpu) / n)
+	cpus := make([]time.Duration, 0, len(samples))
+	for _, s := range samples {
+		if s.cpu > 0 {
+			cpus = append(cpus, s.cpu)
+		}
+	}
+	if len(cpus) == len(samples) {
+		slices.Sort(cpus)
+		f.cpuMedian = quantile(cpus, 0.5)
+	}
 	return f
 }
 
